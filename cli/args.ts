@@ -1,0 +1,35 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './io';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The options every command that talks to AWS takes (design.md: region, endpoint URL, credential chain). */
+export const AWS_OPTIONS = {
+  region: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+} as const satisfies Options;
+
+/**
+ * Strict option parsing: an unknown option, a missing value or a stray argument is a UsageError naming it,
+ * followed by the command's usage line.
+ */
+export function parseOptions<O extends Options>(argv: string[], options: O, usage: string, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nusage: ${usage}`);
+  }
+}
+
+/** A required string option, or a UsageError that names it. */
+export function required(value: string | undefined, name: string, usage: string): string {
+  if (value === undefined || value === '') throw new UsageError(`missing --${name}\nusage: ${usage}`);
+  return value;
+}
+
+/** `--format` with a fixed set of choices. */
+export function choice<T extends string>(value: string | undefined, name: string, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${name} must be one of ${choices.join(', ')} (got "${value}")`);
+}

@@ -1,0 +1,67 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+
+/** How to reach AWS: the one place that sets region, endpoint and retries for every client. */
+export interface ClientOptions {
+  region: string;
+  /** One URL for all services, as with a local emulator (`--endpoint-url`). */
+  endpoint?: string;
+  /** Credentials other than the default chain (e.g. an assumed role). */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Extra HTTP headers on every request (a local emulator's account selector, for instance). */
+  headers?: Record<string, string>;
+  /** Attempts per call, including the first (adaptive retry mode). */
+  maxAttempts?: number;
+}
+
+type ClientClass<C> = new (config: Record<string, unknown>) => C;
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** Builds any SDK v3 client with the shared settings. */
+export function makeClient<C extends { middlewareStack: { add: Function } }>(Client: ClientClass<C>, options: ClientOptions): C {
+  const client = new Client({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    retryMode: 'adaptive',
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  });
+  const headers = options.headers;
+  if (headers && Object.keys(headers).length > 0) {
+    client.middlewareStack.add(
+      (next: (args: unknown) => Promise<unknown>) => async (args: { request?: { headers?: Record<string, string> } }) => {
+        if (args.request?.headers) Object.assign(args.request.headers, headers);
+        return next(args);
+      },
+      { step: 'build', name: 'extraHeaders' },
+    );
+  }
+  return client;
+}
+
+/** The clients the rule reads with, for one region. */
+export interface RuleClients {
+  cloudTrail: CloudTrailClient;
+  logs: CloudWatchLogsClient;
+  cloudWatch: CloudWatchClient;
+  sns: SNSClient;
+  config: ConfigServiceClient;
+  sts: STSClient;
+}
+
+export function ruleClients(options: ClientOptions): RuleClients {
+  return {
+    cloudTrail: makeClient(CloudTrailClient, options),
+    logs: makeClient(CloudWatchLogsClient, options),
+    cloudWatch: makeClient(CloudWatchClient, options),
+    sns: makeClient(SNSClient, options),
+    config: makeClient(ConfigServiceClient, options),
+    sts: makeClient(STSClient, options),
+  };
+}

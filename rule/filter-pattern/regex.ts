@@ -1,0 +1,365 @@
+import { FilterPatternError } from './errors';
+
+/**
+ * The regular-expression subset CloudWatch Logs accepts between `%…%`, and a matcher that runs in linear time.
+ *
+ * The subset has no groups, so every expression is an alternation of sequences of single-character atoms, each
+ * with a repeat count, and anchors. That shape needs no backtracking: the search below keeps, for each atom of
+ * each branch, the positions at which the atom was entered and still could be left; every input character
+ * advances all of them at once (they all consume the same character, so they live or die together). The cost is
+ * O(characters × atoms), whatever the repeat bounds, so a hostile pattern cannot stall the rule.
+ *
+ * Exact glob and equality tests on JSON values compile to the same form (see `literalRegex`, `globRegex`), so one
+ * matcher and one analysis serve every string comparison in the language.
+ */
+
+/** A set of code points: inclusive ranges, possibly negated. */
+export interface CharSet {
+  negated: boolean;
+  ranges: ReadonlyArray<readonly [number, number]>;
+}
+
+export type RegexItem =
+  | { kind: 'anchor'; at: 'start' | 'end' }
+  | { kind: 'atom'; set: CharSet; min: number; max: number };
+
+export interface Regex {
+  /** The expression text as written (without the `%` delimiters). */
+  source: string;
+  branches: RegexItem[][];
+}
+
+const MAX_CODE_POINT = 0x10ffff;
+const MAX_REPEAT = 1000;
+const ANY: CharSet = { negated: true, ranges: [] };
+const DIGIT: ReadonlyArray<readonly [number, number]> = [[0x30, 0x39]];
+const WORD: ReadonlyArray<readonly [number, number]> = [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]];
+const SPACE: ReadonlyArray<readonly [number, number]> = [[0x09, 0x0d], [0x20, 0x20]];
+
+/** Characters AWS accepts literally in a regular expression; anything else must be written as \xHH. */
+const ALLOWED = /[A-Za-z0-9:_#=@/;,\- ^$?[\]{}|\\*+.]/;
+
+export function setHas(set: CharSet, code: number): boolean {
+  let inside = false;
+  for (const [lo, hi] of set.ranges) {
+    if (code >= lo && code <= hi) {
+      inside = true;
+      break;
+    }
+  }
+  return inside !== set.negated;
+}
+
+function single(code: number): CharSet {
+  return { negated: false, ranges: [[code, code]] };
+}
+
+/**
+ * Parses the body of `%…%`. `offset` is the body's position in the whole filter pattern, so errors point at the
+ * right character.
+ */
+export function parseRegex(body: string, offset: number): Regex {
+  if (body.length === 0) throw new FilterPatternError('empty regular expression', offset - 1, '%%');
+  const branches: RegexItem[][] = [[]];
+  let i = 0;
+  const fail = (reason: string, at: number, length = 1): never => {
+    throw new FilterPatternError(reason, offset + at, body.slice(at, at + length));
+  };
+  const current = () => branches[branches.length - 1];
+  const quantified = new Set<RegexItem>();
+  const lazy = new Set<RegexItem>();
+
+  const readEscape = (at: number, inClass: boolean): { set: CharSet; next: number } => {
+    const c = body[at + 1];
+    if (c === undefined) return fail('a regular expression cannot end with \\', at);
+    switch (c) {
+      case 'd':
+        return { set: { negated: false, ranges: DIGIT }, next: at + 2 };
+      case 'D':
+        return { set: { negated: true, ranges: DIGIT }, next: at + 2 };
+      case 'w':
+        return { set: { negated: false, ranges: WORD }, next: at + 2 };
+      case 'W':
+        return { set: { negated: true, ranges: WORD }, next: at + 2 };
+      case 's':
+        return { set: { negated: false, ranges: SPACE }, next: at + 2 };
+      case 'S':
+        return { set: { negated: true, ranges: SPACE }, next: at + 2 };
+      case 'x': {
+        const hex = body.slice(at + 2, at + 4);
+        if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return fail('\\x must be followed by two hexadecimal digits', at, 4);
+        return { set: single(parseInt(hex, 16)), next: at + 4 };
+      }
+      case 't':
+        return { set: single(0x09), next: at + 2 };
+      case 'n':
+        return { set: single(0x0a), next: at + 2 };
+      case 'r':
+        return { set: single(0x0d), next: at + 2 };
+      default:
+        if (/[A-Za-z0-9]/.test(c)) return fail(`unsupported escape \\${c}${inClass ? ' in a character class' : ''}`, at, 2);
+        return { set: single(c.codePointAt(0)!), next: at + 2 };
+    }
+  };
+
+  const readClass = (start: number): { set: CharSet; next: number } => {
+    let at = start + 1;
+    let negated = false;
+    if (body[at] === '^') {
+      negated = true;
+      at++;
+    }
+    const ranges: Array<[number, number]> = [];
+    let first = true;
+    for (;;) {
+      const c = body[at];
+      if (c === undefined) return fail('unterminated character class: missing ]', start);
+      if (c === ']' && !first) break;
+      first = false;
+      let lo: CharSet;
+      let next: number;
+      if (c === '\\') ({ set: lo, next } = readEscape(at, true));
+      else ({ set: lo, next } = { set: single(c.codePointAt(0)!), next: at + 1 });
+      const isSingle = !lo.negated && lo.ranges.length === 1 && lo.ranges[0][0] === lo.ranges[0][1];
+      if (isSingle && body[next] === '-' && body[next + 1] !== undefined && body[next + 1] !== ']') {
+        let hi: CharSet;
+        let after: number;
+        if (body[next + 1] === '\\') ({ set: hi, next: after } = readEscape(next + 1, true));
+        else ({ set: hi, next: after } = { set: single(body.codePointAt(next + 1)!), next: next + 2 });
+        const hiSingle = !hi.negated && hi.ranges.length === 1 && hi.ranges[0][0] === hi.ranges[0][1];
+        if (!hiSingle) return fail('a range must end with a single character', next + 1);
+        const from = lo.ranges[0][0];
+        const to = hi.ranges[0][0];
+        if (from > to) return fail(`range out of order: ${body.slice(at, after)}`, at, after - at);
+        ranges.push([from, to]);
+        at = after;
+        continue;
+      }
+      if (lo.negated) {
+        // A negated class escape (\D, \W, \S) inside [...]: add the complement's ranges.
+        let prev = 0;
+        for (const [a, b] of [...lo.ranges].sort((x, y) => x[0] - y[0])) {
+          if (a > prev) ranges.push([prev, a - 1]);
+          prev = b + 1;
+        }
+        if (prev <= MAX_CODE_POINT) ranges.push([prev, MAX_CODE_POINT]);
+      } else ranges.push(...lo.ranges.map((r) => [r[0], r[1]] as [number, number]));
+      at = next;
+    }
+    return { set: { negated, ranges }, next: at + 1 };
+  };
+
+  const readCount = (start: number): { min: number; max: number; next: number } => {
+    const close = body.indexOf('}', start);
+    const text = close < 0 ? '' : body.slice(start + 1, close);
+    const match = /^(\d*)(,?)(\d*)$/.exec(text);
+    if (close < 0 || !match || (match[1] === '' && match[3] === '')) {
+      return fail('a repeat count must be {m}, {m,}, {,n} or {m,n}', start, close < 0 ? 1 : close - start + 1);
+    }
+    const min = match[1] === '' ? 0 : Number(match[1]);
+    const max = match[2] === '' ? min : match[3] === '' ? Infinity : Number(match[3]);
+    if (min > MAX_REPEAT || (max !== Infinity && max > MAX_REPEAT)) {
+      return fail(`repeat counts above ${MAX_REPEAT} are not supported`, start, close - start + 1);
+    }
+    if (min > max) return fail(`repeat count {${text}} has its minimum above its maximum`, start, close - start + 1);
+    return { min, max, next: close + 1 };
+  };
+
+  while (i < body.length) {
+    const c = body[i];
+    if (c === '(' || c === ')') fail('groups ( ) are not supported in filter-pattern regular expressions; write a literal parenthesis as \\x28 or \\x29', i);
+    if (!ALLOWED.test(c)) {
+      const code = body.codePointAt(i)!;
+      fail(
+        code > 0x7f
+          ? 'non-ASCII characters are not supported in regular expressions'
+          : `"${c}" is not a supported character in regular expressions; write it as \\x${code.toString(16).padStart(2, '0')}`,
+        i,
+        code > 0xffff ? 2 : 1,
+      );
+    }
+    if (c === '|') {
+      branches.push([]);
+      i++;
+      continue;
+    }
+    if (c === '^' || c === '$') {
+      current().push({ kind: 'anchor', at: c === '^' ? 'start' : 'end' });
+      i++;
+      continue;
+    }
+    if (c === '*' || c === '+' || c === '?' || c === '{') {
+      const items = current();
+      const last = items[items.length - 1];
+      if (!last || last.kind !== 'atom') return fail(`nothing to repeat before "${c}"`, i);
+      if (quantified.has(last)) {
+        // A `?` right after a quantifier only makes it lazy, which cannot change whether a search finds a match.
+        if (c === '?' && !lazy.has(last)) {
+          lazy.add(last);
+          i++;
+          continue;
+        }
+        return fail('a quantifier cannot follow another quantifier', i);
+      }
+      if (c === '{') ({ min: last.min, max: last.max, next: i } = readCount(i));
+      else {
+        [last.min, last.max] = c === '*' ? [0, Infinity] : c === '+' ? [1, Infinity] : [0, 1];
+        i++;
+      }
+      quantified.add(last);
+      continue;
+    }
+    let set: CharSet;
+    if (c === '.') {
+      set = ANY;
+      i++;
+    } else if (c === '[') ({ set, next: i } = readClass(i));
+    else if (c === '\\') ({ set, next: i } = readEscape(i, false));
+    else {
+      set = single(c.codePointAt(0)!);
+      i++;
+    }
+    current().push({ kind: 'atom', set, min: 1, max: 1 });
+  }
+  return { source: body, branches };
+}
+
+/** `text` exactly (whole value). */
+export function literalRegex(text: string): Regex {
+  return globRegex([text], true, true);
+}
+
+/**
+ * A value with `*` wildcards: `parts` are the literal pieces between them; `anchoredStart`/`anchoredEnd` say
+ * whether the value does not begin/end with `*`. `parts` joined by "any text" must cover the value.
+ */
+export function globRegex(parts: readonly string[], anchoredStart: boolean, anchoredEnd: boolean): Regex {
+  const items: RegexItem[] = [];
+  if (anchoredStart) items.push({ kind: 'anchor', at: 'start' });
+  parts.forEach((part, index) => {
+    if (index > 0) items.push({ kind: 'atom', set: ANY, min: 0, max: Infinity });
+    for (const ch of part) items.push({ kind: 'atom', set: single(ch.codePointAt(0)!), min: 1, max: 1 });
+  });
+  if (anchoredEnd) items.push({ kind: 'anchor', at: 'end' });
+  return { source: parts.join('*'), branches: [items] };
+}
+
+/**
+ * The state of a search after some characters: per branch and atom, the positions (character counts) at which
+ * that atom was entered and can still be continued or left. Mutable for speed; `clone`/`key` serve the
+ * coverage analysis, which explores states breadth-first.
+ */
+export class RegexSearch {
+  private position = 0;
+  private found = false;
+  /** The atoms of all branches in order, with a marker where each branch ends. */
+  private readonly items: ReadonlyArray<RegexItem | null>;
+  /** entries[k]: ascending entry positions of atom k, live from heads[k] on. */
+  private entries: number[][];
+  private heads: number[];
+
+  constructor(readonly regex: Regex) {
+    this.items = regex.branches.flatMap((branch) => [...branch, null]);
+    this.entries = this.items.map(() => []);
+    this.heads = this.items.map(() => 0);
+    this.settle(false);
+  }
+
+  get matched(): boolean {
+    return this.found;
+  }
+
+  /** Whether the text read so far contains a match, given that it ends here. */
+  matchedAtEnd(): boolean {
+    if (this.found) return true;
+    const probe = this.clone();
+    probe.settle(true);
+    return probe.found;
+  }
+
+  /** Consume one character (a code point). */
+  advance(code: number): void {
+    if (this.found) return;
+    const next = this.position + 1;
+    for (let k = 0; k < this.items.length; k++) {
+      const item = this.items[k];
+      if (item === null || item.kind !== 'atom') continue;
+      const list = this.entries[k];
+      let head = this.heads[k];
+      if (head === list.length) continue;
+      if (!setHas(item.set, code)) {
+        list.length = 0;
+        this.heads[k] = 0;
+        continue;
+      }
+      // Entries that have now consumed more than `max` characters fall out (oldest first).
+      while (head < list.length && next - list[head] > item.max) head++;
+      if (head === list.length) {
+        list.length = 0;
+        head = 0;
+      } else if (head > 32 && head * 2 > list.length) {
+        list.splice(0, head);
+        head = 0;
+      }
+      this.heads[k] = head;
+    }
+    this.position = next;
+    this.settle(false);
+  }
+
+  /** Follow every move that consumes no character: entering atoms, leaving them, anchors, a new start. */
+  private settle(atEnd: boolean): void {
+    const t = this.position;
+    // A search may start anywhere: the first item of each branch is always enterable.
+    let enter = true;
+    for (let k = 0; k < this.items.length; k++) {
+      const item = this.items[k];
+      if (item === null) {
+        if (enter) this.found = true;
+        enter = true;
+        continue;
+      }
+      if (item.kind === 'anchor') {
+        enter = enter && (item.at === 'start' ? t === 0 : atEnd);
+        continue;
+      }
+      const list = this.entries[k];
+      const head = this.heads[k];
+      const live = list.length - head;
+      // With no upper bound only the oldest entry can matter (it has consumed the most).
+      if (enter && list[list.length - 1] !== t && (item.max !== Infinity || live === 0)) list.push(t);
+      const canLeave = list.length > head && t - list[head] >= item.min;
+      enter = (enter && item.min === 0) || canLeave;
+    }
+  }
+
+  clone(): RegexSearch {
+    const copy = Object.create(RegexSearch.prototype) as RegexSearch;
+    Object.assign(copy, {
+      regex: this.regex,
+      items: this.items,
+      position: this.position,
+      found: this.found,
+      entries: this.entries.map((list, k) => list.slice(this.heads[k])),
+      heads: this.items.map(() => 0),
+    });
+    return copy;
+  }
+
+  /** Identifies the state by what can still happen (relative counts), not by absolute positions. */
+  key(): string {
+    if (this.found) return 'found';
+    const t = this.position;
+    return `${t === 0 ? 's' : 'm'}|${this.entries.map((list, k) => list.slice(this.heads[k]).map((e) => t - e).join(',')).join(';')}`;
+  }
+}
+
+/** Unanchored search: does `text` contain a match? Linear in the text length. */
+export function regexTest(regex: Regex, text: string): boolean {
+  const search = new RegexSearch(regex);
+  for (const ch of text) {
+    search.advance(ch.codePointAt(0)!);
+    if (search.matched) return true;
+  }
+  return search.matchedAtEnd();
+}
