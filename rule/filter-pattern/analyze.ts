@@ -300,6 +300,27 @@ function alphabet(regexes: readonly Regex[]): number[] {
  */
 function stringWitnesses(regexes: readonly Regex[]): string[] | undefined {
   if (regexes.length === 0) return [''];
+  // The same conditions recur on every slot a wildcard expands to and for every required event: walk once.
+  const cacheKey = regexes.map(regexId).join(',');
+  if (witnessCache.has(cacheKey)) return witnessCache.get(cacheKey);
+  const witnesses = walkStringOutcomes(regexes);
+  if (witnessCache.size >= WITNESS_CACHE_SIZE) witnessCache.delete(witnessCache.keys().next().value!);
+  witnessCache.set(cacheKey, witnesses);
+  return witnesses;
+}
+
+const WITNESS_CACHE_SIZE = 512;
+const witnessCache = new Map<string, string[] | undefined>();
+// Compiled regexes are shared objects (a parsed pattern keeps its own), so identity is a sound cache key.
+const regexIds = new WeakMap<Regex, number>();
+let nextRegexId = 0;
+function regexId(regex: Regex): number {
+  let id = regexIds.get(regex);
+  if (id === undefined) regexIds.set(regex, (id = nextRegexId++));
+  return id;
+}
+
+function walkStringOutcomes(regexes: readonly Regex[]): string[] | undefined {
   const letters = alphabet(regexes);
   const byOutcome = new Map<string, string>();
   const seen = new Set<string>();
@@ -392,6 +413,7 @@ function findJsonCounterexample(expression: JsonExpression, eventName: string, r
     if (!witnesses) return `cannot be proven: the conditions on ${pathText(slot.path)} are too complex to analyse`;
     witnessSets.push(witnesses);
   }
+  if (ordered.length === 0) return evaluateJson(expression, base, readings) ? undefined : `does not match a successful ${eventName} record`;
   const combinations = witnessSets.reduce((product, set) => product * set.length, 1);
   if (combinations > MAX_COMBINATIONS) return `cannot be proven: it depends on too many fields that vary from call to call (${ordered.map((slot) => pathText(slot.path)).join(', ')})`;
   const choice = witnessSets.map(() => 0);

@@ -190,7 +190,9 @@ function valueEquals(value: ComparisonValue, node: unknown, readings: Readings):
       return typeof node === 'string' ? regexTest(value.regex, node) : false;
     case 'string': {
       if (value.text === '*') return node !== null && (typeof node === 'string' || readings.starMatchesNonStrings);
-      return typeof node === 'string' ? regexTest(stringValueRegex(value, readings), node) : false;
+      if (typeof node !== 'string') return false;
+      // Most values have no wildcard: compare directly instead of running the automaton they compile to.
+      return value.text.includes('*') ? regexTest(stringValueRegex(value, readings), node) : node === value.text;
     }
   }
 }

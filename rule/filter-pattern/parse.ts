@@ -268,7 +268,7 @@ class JsonParser {
     const open = c.at;
     c.at++; // '{'
     if (c.text.slice(open, c.end).trimEnd().slice(-1) !== '}') {
-      c.fail("a filter pattern that starts with '{' must end with '}'", c.end - 1, c.text.slice(c.end - 1, c.end));
+      c.fail("a filter pattern that starts with '{' must end with '}'", c.end, '');
     }
     c.skipSpace();
     if (c.peek() === '}') c.fail('empty JSON pattern: put a condition between { and }');
@@ -423,7 +423,7 @@ class SpaceParser {
     const c: Cursor = this.cursor;
     c.at++; // '['
     if (c.text.slice(c.at, c.end).trimEnd().slice(-1) !== ']') {
-      c.fail("a filter pattern that starts with '[' must end with ']'", c.end - 1, c.text.slice(c.end - 1, c.end));
+      c.fail("a filter pattern that starts with '[' must end with ']'", c.end, '');
     }
     const fields: SpaceField[] = [];
     for (;;) {
