@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchEngine } from './engine';
+import { benchPeers } from './peers';
 import type { Section } from './measure';
 
 /** `npm run bench`: measures, prints and writes bench/results.md. */
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   const sections: Section[] = [];
   const only = process.argv.slice(2);
   const wanted = (name: string) => only.length === 0 || only.includes(name);
+  if (wanted('peers')) sections.push(benchPeers());
   if (wanted('engine')) sections.push(benchEngine());
   const header = [
     '# s3-policy-watch benchmark results',
