@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ClientOptions } from '../rule/clients';
 import { UsageError } from './io';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -32,4 +33,22 @@ export function choice<T extends string>(value: string | undefined, name: string
   if (value === undefined) return fallback;
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`--${name} must be one of ${choices.join(', ')} (got "${value}")`);
+}
+
+/**
+ * Client options from --region (else AWS_REGION / AWS_DEFAULT_REGION) and --endpoint-url. `connection` adds
+ * settings the command line has no option for (tests: a local emulator's account header).
+ */
+export function awsConnection(
+  values: { region?: string; 'endpoint-url'?: string },
+  usage: string,
+  connection: Partial<ClientOptions> = {},
+): ClientOptions {
+  const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) throw new UsageError(`no region: pass --region or set AWS_REGION\nusage: ${usage}`);
+  const endpoint = values['endpoint-url'];
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    throw new UsageError(`--endpoint-url must be an http(s) URL such as http://127.0.0.1:5000 (got "${endpoint}")`);
+  }
+  return { region, ...(endpoint ? { endpoint } : {}), ...connection };
 }

@@ -65,3 +65,18 @@ export function ruleClients(options: ClientOptions): RuleClients {
     sts: makeClient(STSClient, options),
   };
 }
+
+/** Clients for any region, with the same endpoint, credentials and retries. */
+export type RegionalClients = (region: string) => RuleClients;
+
+export function regionalClients(options: ClientOptions): RegionalClients {
+  const byRegion = new Map<string, RuleClients>();
+  return (region) => {
+    let clients = byRegion.get(region);
+    if (!clients) {
+      clients = ruleClients({ ...options, region });
+      byRegion.set(region, clients);
+    }
+    return clients;
+  };
+}

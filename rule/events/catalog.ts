@@ -1,5 +1,4 @@
 import benignRecords from './benign-records.json';
-import { CIS_EVENT_NAMES, POLICY_EVENT_NAMES } from './canonical';
 
 /**
  * Canonical CloudTrail records, written from the shapes of real records (shared/corpus/cloudtrail-s3-events.json):
@@ -121,25 +120,11 @@ export function s3ChangeRecord(eventName: string, bucket = BUCKET, region = 'us-
 }
 
 /**
- * Top-level record fields whose value a change event fixes. Everything else in a record varies from call to
- * call (who, from where, which bucket and what request, ids, times): a filter that depends on those does
- * not see every change. Fields absent from this list and from the record (errorCode, errorMessage, ...) are
- * fixed as absent: a successful call never has them.
+ * Top-level fields that vary from call to call (who, from where, which bucket and what request, ids, times):
+ * any value, or none, may appear in them, so a filter that depends on them does not see every change. Every
+ * other field is fixed by the event: eventName, eventSource, eventType, eventCategory, managementEvent,
+ * readOnly, responseElements, the type of each resource; and errorCode/errorMessage are absent on success.
  */
-export const FIXED_FIELDS: readonly string[] = [
-  'eventSource',
-  'eventName',
-  'eventType',
-  'eventCategory',
-  'managementEvent',
-  'readOnly',
-  'responseElements',
-  'resources',
-  'errorCode',
-  'errorMessage',
-];
-
-/** Top-level fields that vary from call to call; any value (or none) may appear in them. */
 export const VARYING_FIELDS: readonly string[] = [
   'eventVersion',
   'userIdentity',

@@ -5,7 +5,6 @@ import {
   changeRecordVariants,
   directoryBucketChangeRecord,
   failedAttemptRecord,
-  FIXED_FIELDS,
   s3ChangeRecord,
   VARYING_FIELDS,
   type CloudTrailRecord,
@@ -23,7 +22,7 @@ import { RegexSearch, type Regex } from './regex';
  *
  * How "every record" is decided:
  * - JSON patterns, exactly. A record of event E fixes some fields (eventName, eventSource, readOnly, errorCode
- *   absent, …; `FIXED_FIELDS`) and leaves the rest free (`VARYING_FIELDS`: who, where from, which bucket, …).
+ *   absent, …) and leaves the rest free (`VARYING_FIELDS`: who, where from, which bucket, …).
  *   The pattern's truth depends only on the values at the paths it selects. For each selected path inside a
  *   free field we enumerate one witness value per distinct outcome of the pattern's conditions on that path:
  *   the string outcomes come from a breadth-first walk of the product of the conditions' automata (equality,

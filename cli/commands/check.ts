@@ -1,0 +1,28 @@
+import type { ClientOptions } from '../../rule/clients';
+import { evaluateAccount } from '../../rule/evaluate';
+import { regionalClients } from '../../rule/clients';
+import { gatherSnapshot } from '../../rule/gather';
+import { parseRuleParameters } from '../../rule/parameters';
+import { AWS_OPTIONS, awsConnection, choice, parseOptions } from '../args';
+import { EXIT, type Io } from '../io';
+import { usageOf } from '../main';
+import { checkResult, renderCheckReport } from '../report';
+
+/**
+ * `check`: evaluates the account now with the rule's own gather and evaluator, writing nothing.
+ * `connection` adds client settings the command line has no option for (tests: a local emulator's account).
+ */
+export async function run(argv: string[], io: Io, connection: Partial<ClientOptions> = {}): Promise<number> {
+  const usage = usageOf('check');
+  const { values } = parseOptions(argv, { ...AWS_OPTIONS, parameters: { type: 'string' }, format: { type: 'string' } }, usage);
+  const format = choice(values.format, 'format', ['text', 'json'] as const, 'text');
+  const options = awsConnection(values, usage, connection);
+  const region = options.region;
+  const parameters = parseRuleParameters(values.parameters);
+  const { snapshot, apiCalls } = await gatherSnapshot(regionalClients(options), region, parameters);
+  const verdict = evaluateAccount(snapshot, parameters);
+  const result = checkResult(verdict, snapshot.accountId, region, parameters, apiCalls);
+  io.out(format === 'json' ? JSON.stringify(result, null, 2) : renderCheckReport(result));
+  return verdict.compliance === 'NON_COMPLIANT' ? EXIT.nonCompliant : EXIT.ok;
+}
+

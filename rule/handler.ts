@@ -1,0 +1,184 @@
+import { PutEvaluationsCommand } from '@aws-sdk/client-config-service';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { evaluateAccount, type Compliance, type Verdict } from './evaluate';
+import { regionalClients, type RegionalClients } from './clients';
+import { AwsCallError, gatherSnapshot } from './gather';
+import { logger as defaultLogger } from './log';
+import { parseRuleParameters, type RuleParameters } from './parameters';
+
+/**
+ * The Lambda function AWS Config invokes: Config event -> gather -> evaluate -> PutEvaluations on the
+ * account (AWS::::Account). A bad event or bad parameters throw before anything is read or published; a
+ * read that fails throws an error naming API, region and resource, which Config shows on the rule.
+ */
+
+/** What AWS Config sends a custom Lambda rule (the fields this rule uses). */
+export interface ConfigRuleEvent {
+  invokingEvent: string;
+  ruleParameters?: string;
+  resultToken: string;
+  eventLeftScope?: boolean;
+  accountId: string;
+  configRuleName?: string;
+  [key: string]: unknown;
+}
+
+export class ConfigEventError extends Error {
+  override name = 'ConfigEventError';
+}
+
+/** The trigger types of a Config rule; a change notification also just means "evaluate the account now". */
+const MESSAGE_TYPES = ['ScheduledNotification', 'ConfigurationItemChangeNotification', 'OversizedConfigurationItemChangeNotification'];
+
+/** Config's result token for a test invocation: evaluations are validated but not recorded. */
+export const TEST_MODE_TOKEN = 'TESTMODE';
+
+export interface RuleInvocation {
+  accountId: string;
+  messageType: string;
+  /** When Config created the notification: the evaluation's OrderingTimestamp. */
+  notificationTime: Date;
+  resultToken: string;
+  eventLeftScope: boolean;
+  parameters: RuleParameters;
+}
+
+export function parseConfigEvent(event: unknown): RuleInvocation {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new ConfigEventError('the event is not a JSON object');
+  const fields = event as Record<string, unknown>;
+  if (typeof fields.invokingEvent !== 'string') throw new ConfigEventError('the event has no invokingEvent (a JSON string)');
+  let invoking: Record<string, unknown>;
+  try {
+    invoking = JSON.parse(fields.invokingEvent);
+  } catch (error) {
+    throw new ConfigEventError(`invokingEvent is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof invoking !== 'object' || invoking === null) throw new ConfigEventError('invokingEvent is not a JSON object');
+  const messageType = invoking.messageType;
+  if (typeof messageType !== 'string' || !MESSAGE_TYPES.includes(messageType)) {
+    throw new ConfigEventError(`invokingEvent.messageType is ${JSON.stringify(messageType)}; expected one of ${MESSAGE_TYPES.join(', ')}`);
+  }
+  const notificationTime = new Date(typeof invoking.notificationCreationTime === 'string' ? invoking.notificationCreationTime : NaN);
+  if (Number.isNaN(notificationTime.getTime())) {
+    throw new ConfigEventError(`invokingEvent.notificationCreationTime is ${JSON.stringify(invoking.notificationCreationTime)}, not a timestamp`);
+  }
+  if (typeof fields.resultToken !== 'string' || fields.resultToken === '') throw new ConfigEventError('the event has no resultToken');
+  const accountId = fields.accountId;
+  if (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId)) {
+    throw new ConfigEventError(`the event's accountId is ${JSON.stringify(accountId)}, not a 12-digit account id`);
+  }
+  if (invoking.awsAccountId !== undefined && invoking.awsAccountId !== accountId) {
+    throw new ConfigEventError(`invokingEvent.awsAccountId ${JSON.stringify(invoking.awsAccountId)} differs from the event's accountId ${accountId}`);
+  }
+  if (fields.eventLeftScope !== undefined && typeof fields.eventLeftScope !== 'boolean') {
+    throw new ConfigEventError(`eventLeftScope is ${JSON.stringify(fields.eventLeftScope)}, not true or false`);
+  }
+  if (fields.ruleParameters !== undefined && typeof fields.ruleParameters !== 'string') {
+    throw new ConfigEventError('ruleParameters must be a JSON string, as Config sends it');
+  }
+  return {
+    accountId,
+    messageType,
+    notificationTime,
+    resultToken: fields.resultToken,
+    eventLeftScope: fields.eventLeftScope === true,
+    parameters: parseRuleParameters(fields.ruleParameters),
+  };
+}
+
+export interface HandlerDependencies {
+  /** Where the rule runs; defaults to AWS_REGION (set by Lambda). */
+  region?: string;
+  /** Clients per region; defaults to the SDK's credential chain in each region. */
+  clients?: RegionalClients;
+  /** Publish with TestMode (also implied by the TESTMODE result token). */
+  testMode?: boolean;
+  logger?: Logger;
+}
+
+export interface HandlerResult {
+  compliance: Compliance;
+  annotation: string;
+  accountId: string;
+  region: string;
+  orderingTimestamp: string;
+  testMode: boolean;
+  /** Reads made to reach the verdict (PutEvaluations not counted). */
+  apiCalls: number;
+}
+
+export function createHandler(dependencies: HandlerDependencies = {}): (event: unknown) => Promise<HandlerResult> {
+  return async (event) => {
+    const log = dependencies.logger ?? defaultLogger;
+    const invocation = parseConfigEvent(event);
+    const region = dependencies.region ?? process.env.AWS_REGION;
+    if (!region) throw new Error('no region to evaluate: AWS_REGION is not set');
+    const clients = dependencies.clients ?? regionalClients({ region });
+    const testMode = dependencies.testMode === true || invocation.resultToken === TEST_MODE_TOKEN;
+    log.info('evaluating', { accountId: invocation.accountId, region, messageType: invocation.messageType, testMode, parameters: invocation.parameters });
+
+    let verdict: Pick<Verdict, 'compliance' | 'annotation'> & Partial<Verdict>;
+    let apiCalls = 0;
+    if (invocation.eventLeftScope) {
+      verdict = { compliance: 'NOT_APPLICABLE', annotation: 'The account has left the scope of this rule (eventLeftScope)' };
+    } else {
+      const gathered = await gatherSnapshot(clients, region, invocation.parameters);
+      if (gathered.snapshot.accountId !== invocation.accountId) {
+        throw new Error(
+          `the event is for account ${invocation.accountId}, but the rule's credentials read account ${gathered.snapshot.accountId}; nothing was published`,
+        );
+      }
+      verdict = evaluateAccount(gathered.snapshot, invocation.parameters);
+      apiCalls = gathered.apiCalls;
+    }
+    log.info('verdict', { ...verdict, accountId: invocation.accountId, region, apiCalls });
+
+    await putEvaluation(clients, region, invocation, verdict, testMode);
+    return {
+      compliance: verdict.compliance,
+      annotation: verdict.annotation,
+      accountId: invocation.accountId,
+      region,
+      orderingTimestamp: invocation.notificationTime.toISOString(),
+      testMode,
+      apiCalls,
+    };
+  };
+}
+
+async function putEvaluation(
+  clients: RegionalClients,
+  region: string,
+  invocation: RuleInvocation,
+  verdict: Pick<Verdict, 'compliance' | 'annotation'>,
+  testMode: boolean,
+): Promise<void> {
+  const resource = `account ${invocation.accountId}`;
+  let response;
+  try {
+    response = await clients(region).config.send(
+      new PutEvaluationsCommand({
+        Evaluations: [
+          {
+            ComplianceResourceType: 'AWS::::Account',
+            ComplianceResourceId: invocation.accountId,
+            ComplianceType: verdict.compliance,
+            Annotation: verdict.annotation,
+            OrderingTimestamp: invocation.notificationTime,
+          },
+        ],
+        ResultToken: invocation.resultToken,
+        TestMode: testMode,
+      }),
+    );
+  } catch (error) {
+    throw new AwsCallError('PutEvaluations', region, resource, error);
+  }
+  const failed = response.FailedEvaluations ?? [];
+  if (failed.length > 0) {
+    throw new AwsCallError('PutEvaluations', region, resource, new Error(`Config rejected the evaluation: ${JSON.stringify(failed)}`));
+  }
+}
+
+/** The Lambda entry point. */
+export const handler = createHandler();

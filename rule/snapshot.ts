@@ -1,0 +1,148 @@
+/**
+ * What the rule read from an account, as plain data: the evaluator's only input. gather.ts builds it from
+ * AWS; unit tests write it by hand. Field names follow the AWS APIs they come from.
+ */
+
+export interface AccountSnapshot {
+  /** The account whose credentials read it (STS GetCallerIdentity). */
+  accountId: string;
+  /** The region the rule ran in: trails are those visible from here (shadow trails included). */
+  region: string;
+  trails: TrailSnapshot[];
+  /** The log groups of this account's trails, each read in its own region. */
+  logGroups: LogGroupSnapshot[];
+  /** Alarms found for the metrics of the filters that catch a required event, each in its own region. */
+  alarms: AlarmSnapshot[];
+  /** What was asked to find those alarms, so a report can say where it looked. */
+  alarmSearches: AlarmSearch[];
+  /** The SNS topics those alarms notify. */
+  topics: TopicSnapshot[];
+}
+
+export interface TrailSnapshot {
+  name: string;
+  arn: string;
+  homeRegion: string;
+  isMultiRegionTrail: boolean;
+  isOrganizationTrail: boolean;
+  cloudWatchLogsLogGroupArn?: string;
+  cloudWatchLogsRoleArn?: string;
+  /** GetTrailStatus and GetEventSelectors; absent for a trail another account owns (not read here). */
+  status?: TrailStatus;
+  selectors?: EventSelectors;
+}
+
+export interface TrailStatus {
+  isLogging: boolean;
+  latestCloudWatchLogsDeliveryError?: string;
+}
+
+export interface EventSelectors {
+  classic: ClassicEventSelector[];
+  advanced: AdvancedEventSelector[];
+}
+
+export interface ClassicEventSelector {
+  readWriteType?: string;
+  includeManagementEvents?: boolean;
+  excludeManagementEventSources?: string[];
+}
+
+export interface AdvancedEventSelector {
+  name?: string;
+  fieldSelectors: AdvancedFieldSelector[];
+}
+
+export interface AdvancedFieldSelector {
+  field: string;
+  equals?: string[];
+  startsWith?: string[];
+  endsWith?: string[];
+  notEquals?: string[];
+  notStartsWith?: string[];
+  notEndsWith?: string[];
+}
+
+export interface LogGroupSnapshot {
+  /** Full ARN without the trailing `:*`. */
+  arn: string;
+  name: string;
+  region: string;
+  accountId: string;
+  /** DescribeMetricFilters answered ResourceNotFoundException. */
+  exists: boolean;
+  filters: MetricFilterSnapshot[];
+}
+
+export interface MetricFilterSnapshot {
+  name: string;
+  pattern: string;
+  metric: FilterMetric;
+}
+
+/** The filter's metricTransformation: what it publishes, and on which metric. */
+export interface FilterMetric extends MetricId {
+  value: string;
+  defaultValue?: number;
+  unit?: string;
+}
+
+export interface MetricId {
+  namespace: string;
+  name: string;
+  dimensions: Record<string, string>;
+}
+
+export interface AlarmSearch {
+  region: string;
+  /** DescribeAlarmsForMetric for this metric (dimensions exactly as given). */
+  metric?: MetricId;
+  /** DescribeAlarms over every metric alarm of the region, for metric-math alarms. */
+  metricMath?: true;
+}
+
+export interface AlarmSnapshot {
+  name: string;
+  arn: string;
+  region: string;
+  actionsEnabled: boolean;
+  alarmActions: string[];
+  /** A standard alarm's metric; absent for a metric-math alarm. */
+  metric?: MetricId;
+  statistic?: string;
+  extendedStatistic?: string;
+  period?: number;
+  unit?: string;
+  /** A metric-math alarm's queries. */
+  metrics?: MetricQuery[];
+  evaluationPeriods: number;
+  datapointsToAlarm?: number;
+  threshold?: number;
+  comparisonOperator: string;
+  treatMissingData?: string;
+  thresholdMetricId?: string;
+  evaluateLowSampleCountPercentile?: string;
+}
+
+export interface MetricQuery {
+  id: string;
+  expression?: string;
+  returnData?: boolean;
+  metricStat?: { metric: MetricId; stat: string; period?: number; unit?: string };
+}
+
+export interface TopicSnapshot {
+  arn: string;
+  /** ListSubscriptionsByTopic answered NotFound. */
+  exists: boolean;
+  /** Set when the topic belongs to another account and this account may not list its subscriptions. */
+  unreadable?: string;
+  subscriptions: Subscription[];
+}
+
+export interface Subscription {
+  protocol: string;
+  endpoint: string;
+  /** An ARN once confirmed; `PendingConfirmation` until the endpoint confirms. */
+  subscriptionArn: string;
+}

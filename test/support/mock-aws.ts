@@ -1,0 +1,97 @@
+import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient, DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeMetricFiltersCommand, type MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
+import { ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
+import { regionalClients, type RegionalClients } from '../../rule/clients';
+
+/**
+ * aws-sdk-client-mock stubs for every client the rule uses, and the responses of the seed chain
+ * (trail main -> CloudTrail/Default -> seed filter -> Sum >= 1 alarm -> topic with a confirmed subscriber).
+ * For what moto cannot do: pagination tokens, throttling, access errors, PutEvaluations in real mode.
+ */
+
+export const MOCK_ACCOUNT = '111122223333';
+export const MOCK_REGION = 'us-east-1';
+export const MOCK_LOG_GROUP_ARN = `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:CloudTrail/Default:*`;
+export const MOCK_TOPIC_ARN = `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:alerts`;
+
+export function mockRuleClients() {
+  return {
+    cloudTrail: mockClient(CloudTrailClient),
+    logs: mockClient(CloudWatchLogsClient),
+    cloudWatch: mockClient(CloudWatchClient),
+    sns: mockClient(SNSClient),
+    config: mockClient(ConfigServiceClient),
+    sts: mockClient(STSClient),
+  };
+}
+
+export type RuleClientMocks = ReturnType<typeof mockRuleClients>;
+
+export function restoreMocks(mocks: RuleClientMocks): void {
+  Object.values(mocks).forEach((mock) => mock.restore());
+}
+
+/** Real SDK clients (their `send` is stubbed by the mocks) with static credentials: nothing leaves the process. */
+export function offlineClients(): RegionalClients {
+  return regionalClients({ region: MOCK_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+}
+
+export const SEED_FILTER: MetricFilter = {
+  filterName: 's3-policy',
+  filterPattern: POLICY_FILTER_PATTERN,
+  logGroupName: 'CloudTrail/Default',
+  metricTransformations: [{ metricNamespace: 'CloudTrailMetrics', metricName: 'S3BucketPolicyChangeCount', metricValue: '1' }],
+};
+
+export const SEED_ALARM: MetricAlarm = {
+  AlarmName: 's3-policy-alarm',
+  AlarmArn: `arn:aws:cloudwatch:${MOCK_REGION}:${MOCK_ACCOUNT}:alarm:s3-policy-alarm`,
+  ActionsEnabled: true,
+  AlarmActions: [MOCK_TOPIC_ARN],
+  Namespace: 'CloudTrailMetrics',
+  MetricName: 'S3BucketPolicyChangeCount',
+  Dimensions: [],
+  Statistic: 'Sum',
+  Period: 300,
+  EvaluationPeriods: 1,
+  Threshold: 1,
+  ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  TreatMissingData: 'notBreaching',
+};
+
+/** Every read of the seed chain answers as a compliant account would; PutEvaluations succeeds. */
+export function answerSeedChain(mocks: RuleClientMocks): void {
+  mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: MOCK_ACCOUNT, Arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/rule` });
+  mocks.cloudTrail.on(DescribeTrailsCommand).resolves({
+    trailList: [
+      {
+        Name: 'main',
+        TrailARN: `arn:aws:cloudtrail:${MOCK_REGION}:${MOCK_ACCOUNT}:trail/main`,
+        HomeRegion: MOCK_REGION,
+        IsMultiRegionTrail: true,
+        IsOrganizationTrail: false,
+        CloudWatchLogsLogGroupArn: MOCK_LOG_GROUP_ARN,
+        CloudWatchLogsRoleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role`,
+      },
+    ],
+  });
+  mocks.cloudTrail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+  mocks.cloudTrail.on(GetEventSelectorsCommand).resolves({ EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] });
+  mocks.logs.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [SEED_FILTER] });
+  mocks.cloudWatch.on(DescribeAlarmsForMetricCommand).resolves({ MetricAlarms: [SEED_ALARM] });
+  mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [SEED_ALARM] });
+  mocks.sns.on(ListSubscriptionsByTopicCommand).resolves({
+    Subscriptions: [{ Protocol: 'email', Endpoint: 'security@example.com', SubscriptionArn: `${MOCK_TOPIC_ARN}:0b6e1a2c`, TopicArn: MOCK_TOPIC_ARN }],
+  });
+  mocks.config.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
+}
+
+/** An AWS service error as the SDK throws it. */
+export function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}

@@ -1,0 +1,608 @@
+import { CIS_FILTER_PATTERN, POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
+import { evaluateAccount, MAX_ANNOTATION_LENGTH, type Verdict } from '../../rule/evaluate';
+import { parseRuleParameters } from '../../rule/parameters';
+import type { AccountSnapshot, AlarmSnapshot, LogGroupSnapshot, MetricFilterSnapshot, TopicSnapshot, TrailSnapshot } from '../../rule/snapshot';
+
+/**
+ * The evaluator over hand-written snapshots: every link, every parameter, each way it breaks. Each case starts
+ * from a complete seed chain (trail main -> CloudTrail/Default -> seed filter -> Sum >= 1 alarm -> topic with a
+ * confirmed e-mail subscriber) and changes one thing.
+ */
+
+const ACCOUNT = '111122223333';
+const OTHER_ACCOUNT = '999988887777';
+const REGION = 'us-east-1';
+const LOG_GROUP_ARN = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:CloudTrail/Default`;
+const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:alerts`;
+
+function trail(overrides: Partial<TrailSnapshot> = {}): TrailSnapshot {
+  const name = overrides.name ?? 'main';
+  return {
+    name,
+    arn: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${name}`,
+    homeRegion: REGION,
+    isMultiRegionTrail: true,
+    isOrganizationTrail: false,
+    cloudWatchLogsLogGroupArn: `${LOG_GROUP_ARN}:*`,
+    cloudWatchLogsRoleArn: `arn:aws:iam::${ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role`,
+    status: { isLogging: true },
+    selectors: { classic: [{ readWriteType: 'All', includeManagementEvents: true }], advanced: [] },
+    ...overrides,
+  };
+}
+
+type FilterOverrides = Partial<Omit<MetricFilterSnapshot, 'metric'>> & { metric?: Partial<MetricFilterSnapshot['metric']> };
+
+function filter(overrides: FilterOverrides = {}): MetricFilterSnapshot {
+  return {
+    name: 's3-policy',
+    pattern: POLICY_FILTER_PATTERN,
+    ...overrides,
+    metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: {}, value: '1', ...overrides.metric },
+  };
+}
+
+function logGroup(filters: MetricFilterSnapshot[], overrides: Partial<LogGroupSnapshot> = {}): LogGroupSnapshot {
+  return { arn: LOG_GROUP_ARN, name: 'CloudTrail/Default', region: REGION, accountId: ACCOUNT, exists: true, filters, ...overrides };
+}
+
+function alarm(overrides: Partial<AlarmSnapshot> = {}): AlarmSnapshot {
+  const name = overrides.name ?? 's3-policy-alarm';
+  return {
+    name,
+    arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`,
+    region: REGION,
+    actionsEnabled: true,
+    alarmActions: [TOPIC_ARN],
+    metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: {} },
+    statistic: 'Sum',
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    treatMissingData: 'notBreaching',
+    ...overrides,
+  };
+}
+
+function topic(overrides: Partial<TopicSnapshot> = {}): TopicSnapshot {
+  const arn = overrides.arn ?? TOPIC_ARN;
+  return {
+    arn,
+    exists: true,
+    subscriptions: [{ protocol: 'email', endpoint: 'security@example.com', subscriptionArn: `${arn}:0b6e1a2c` }],
+    ...overrides,
+  };
+}
+
+interface Parts {
+  trails: TrailSnapshot[];
+  logGroups: LogGroupSnapshot[];
+  alarms: AlarmSnapshot[];
+  topics: TopicSnapshot[];
+}
+
+function account(change: (parts: Parts) => void = () => {}): AccountSnapshot {
+  const parts: Parts = { trails: [trail()], logGroups: [logGroup([filter()])], alarms: [alarm()], topics: [topic()] };
+  change(parts);
+  return { accountId: ACCOUNT, region: REGION, alarmSearches: [], ...parts };
+}
+
+function evaluate(snapshot: AccountSnapshot, parameters: Record<string, string> = {}): Verdict {
+  return evaluateAccount(snapshot, parseRuleParameters(parameters));
+}
+
+/** One change to the seed chain and what a person should read in the annotation. */
+type Case = [description: string, change: (parts: Parts) => void, parameters: Record<string, string>, compliance: string, annotation: RegExp];
+
+const withFilter = (overrides: FilterOverrides) => (parts: Parts) => {
+  parts.logGroups = [logGroup([filter(overrides)])];
+};
+const withAlarm = (overrides: Partial<AlarmSnapshot>) => (parts: Parts) => {
+  parts.alarms = [alarm(overrides)];
+};
+const withTrail = (overrides: Partial<TrailSnapshot>) => (parts: Parts) => {
+  parts.trails = [trail(overrides)];
+};
+const management = (...fieldSelectors: NonNullable<TrailSnapshot['selectors']>['advanced'][number]['fieldSelectors']) => ({
+  classic: [],
+  advanced: [{ name: 'Management events', fieldSelectors: [{ field: 'eventCategory', equals: ['Management'] }, ...fieldSelectors] }],
+});
+
+describe('evaluateAccount', () => {
+  test('the seed chain is COMPLIANT and the annotation walks it', () => {
+    const verdict = evaluate(account());
+    expect(verdict.compliance).toBe('COMPLIANT');
+    expect(verdict.annotation).toBe(
+      'Trail main → log group CloudTrail/Default → filter "s3-policy" → alarm "s3-policy-alarm" → topic alerts: PutBucketPolicy and DeleteBucketPolicy changes raise this alarm, which reaches a subscriber',
+    );
+    expect(verdict.chains).toHaveLength(1);
+    expect(verdict.chains[0]!.links.map((link) => [link.link, link.status])).toEqual([
+      ['trail', 'ok'],
+      ['delivery', 'ok'],
+      ['filter', 'ok'],
+      ['alarm', 'ok'],
+      ['notification', 'ok'],
+    ]);
+    expect(verdict.securityHubNote).toMatch(/Security Hub CloudWatch.8 will still fail: filter "s3-policy" is not the exact CIS filter text/);
+  });
+
+  const trailCases: Case[] = [
+    ['no trail at all', (parts) => void (parts.trails = []), {}, 'NON_COMPLIANT', /^No CloudTrail trail is visible from us-east-1/],
+    ['a single-region trail', withTrail({ isMultiRegionTrail: false }), {}, 'NON_COMPLIANT', /^Trail main is a single-region trail \(us-east-1\).*RequireMultiRegionTrail=true/],
+    ['a single-region trail when RequireMultiRegionTrail=false', withTrail({ isMultiRegionTrail: false }), { RequireMultiRegionTrail: 'false' }, 'COMPLIANT', /^Trail main →/],
+    ['a stopped trail', withTrail({ status: { isLogging: false } }), {}, 'NON_COMPLIANT', /^Trail main is not logging \(run StartLogging\) \(the rest of the chain works\)$/],
+    ['a trail without event selectors', withTrail({ selectors: { classic: [], advanced: [] } }), {}, 'NON_COMPLIANT', /records no events/],
+    [
+      'classic selectors without management events',
+      withTrail({ selectors: { classic: [{ readWriteType: 'All', includeManagementEvents: false }], advanced: [] } }),
+      {},
+      'NON_COMPLIANT',
+      /records no management events \(IncludeManagementEvents is false\)/,
+    ],
+    [
+      'classic selectors recording reads only',
+      withTrail({ selectors: { classic: [{ readWriteType: 'ReadOnly', includeManagementEvents: true }], advanced: [] } }),
+      {},
+      'NON_COMPLIANT',
+      /records only read-only management events/,
+    ],
+    [
+      'classic selectors recording writes only',
+      withTrail({ selectors: { classic: [{ readWriteType: 'WriteOnly', includeManagementEvents: true }], advanced: [] } }),
+      {},
+      'COMPLIANT',
+      /^Trail main →/,
+    ],
+    [
+      'classic selectors excluding the S3 event source',
+      withTrail({ selectors: { classic: [{ readWriteType: 'All', excludeManagementEventSources: ['s3.amazonaws.com'] }], advanced: [] } }),
+      {},
+      'NON_COMPLIANT',
+      /excludes s3.amazonaws.com management events/,
+    ],
+    ['advanced selectors: all management events', withTrail({ selectors: management() }), {}, 'COMPLIANT', /^Trail main →/],
+    ['advanced selectors: management writes', withTrail({ selectors: management({ field: 'readOnly', equals: ['false'] }) }), {}, 'COMPLIANT', /^Trail main →/],
+    [
+      'advanced selectors: management reads only',
+      withTrail({ selectors: management({ field: 'readOnly', equals: ['true'] }) }),
+      {},
+      'NON_COMPLIANT',
+      /does not record PutBucketPolicy, DeleteBucketPolicy \(advanced event selector "Management events" keeps only readOnly Equals true\)/,
+    ],
+    [
+      'advanced selectors excluding S3',
+      withTrail({ selectors: management({ field: 'eventSource', notEquals: ['s3.amazonaws.com'] }) }),
+      {},
+      'NON_COMPLIANT',
+      /keeps only eventSource NotEquals s3.amazonaws.com/,
+    ],
+    [
+      'advanced selectors excluding another service only',
+      withTrail({ selectors: management({ field: 'eventSource', notEquals: ['kms.amazonaws.com'] }) }),
+      {},
+      'COMPLIANT',
+      /^Trail main →/,
+    ],
+    [
+      'advanced selectors that skip a principal',
+      withTrail({ selectors: management({ field: 'userIdentity.arn', notStartsWith: ['arn:aws:sts::111122223333:assumed-role/ci'] }) }),
+      {},
+      'NON_COMPLIANT',
+      /keeps only userIdentity.arn NotStartsWith/,
+    ],
+    [
+      'advanced selectors for one event of two',
+      withTrail({ selectors: management({ field: 'eventName', equals: ['PutBucketPolicy'] }) }),
+      {},
+      'NON_COMPLIANT',
+      /does not record DeleteBucketPolicy \(/,
+    ],
+    [
+      'advanced selectors for data events only',
+      withTrail({
+        selectors: { classic: [], advanced: [{ name: 'S3 objects', fieldSelectors: [{ field: 'eventCategory', equals: ['Data'] }, { field: 'resources.type', equals: ['AWS::S3::Object'] }] }] },
+      }),
+      {},
+      'NON_COMPLIANT',
+      /records no management events \(no advanced event selector has eventCategory Equals Management\)/,
+    ],
+  ];
+
+  const deliveryCases: Case[] = [
+    ['a trail without CloudWatch Logs', withTrail({ cloudWatchLogsLogGroupArn: undefined }), {}, 'NON_COMPLIANT', /^Trail main: sends no events to CloudWatch Logs/],
+    [
+      'a malformed log group ARN',
+      withTrail({ cloudWatchLogsLogGroupArn: 'arn:aws:logs:us-east-1:1111:log-group:CloudTrail/Default:*' }),
+      {},
+      'NON_COMPLIANT',
+      /"1111" is not a 12-digit account id/,
+    ],
+    [
+      "another account's log group",
+      withTrail({ cloudWatchLogsLogGroupArn: `arn:aws:logs:${REGION}:${OTHER_ACCOUNT}:log-group:CloudTrail/Default:*` }),
+      {},
+      'NON_COMPLIANT',
+      /log group CloudTrail\/Default is in account 999988887777, not 111122223333/,
+    ],
+    ['no delivery role', withTrail({ cloudWatchLogsRoleArn: undefined }), {}, 'NON_COMPLIANT', /receives nothing: the trail has no CloudWatchLogsRoleArn/],
+    [
+      'failing delivery',
+      withTrail({ status: { isLogging: true, latestCloudWatchLogsDeliveryError: 'AccessDeniedException: no permission to write to log group' } }),
+      {},
+      'NON_COMPLIANT',
+      /CloudTrail fails to deliver \(AccessDeniedException: no permission/,
+    ],
+    [
+      'a deleted log group',
+      (parts) => void (parts.logGroups = [logGroup([], { exists: false })]),
+      {},
+      'NON_COMPLIANT',
+      /^Trail main: log group CloudTrail\/Default does not exist in us-east-1/,
+    ],
+  ];
+
+  const filterCases: Case[] = [
+    ['no metric filter', (parts) => void (parts.logGroups = [logGroup([])]), {}, 'NON_COMPLIANT', /^Trail main → log group CloudTrail\/Default: has no metric filter: add one that matches PutBucketPolicy or DeleteBucketPolicy$/],
+    [
+      'only unrelated filters',
+      (parts) => void (parts.logGroups = [logGroup([filter({ name: 'root-login', pattern: '{ $.userIdentity.type = "Root" }' }), filter({ name: 'iam', pattern: '{ $.eventName = DeleteGroupPolicy }' })])]),
+      {},
+      'NON_COMPLIANT',
+      /log group CloudTrail\/Default: has 2 metric filters, none of which matches PutBucketPolicy or DeleteBucketPolicy/,
+    ],
+    [
+      'a filter that misses an event',
+      withFilter({ pattern: '{ $.eventName = "PutBucketPolicy" }' }),
+      {},
+      'NON_COMPLIANT',
+      /^Trail main → log group CloudTrail\/Default: filter "s3-policy" covers PutBucketPolicy but not DeleteBucketPolicy/,
+    ],
+    [
+      'AND-ed event names',
+      withFilter({ pattern: '{ ($.eventName = PutBucketPolicy) && ($.eventName = DeleteBucketPolicy) }' }),
+      {},
+      'NON_COMPLIANT',
+      /filter "s3-policy" matches no PutBucketPolicy or DeleteBucketPolicy record/,
+    ],
+    ['an invalid pattern', withFilter({ pattern: '{ $.eventName = "PutBucketPolicy" ' }), {}, 'NON_COMPLIANT', /filter "s3-policy" has an invalid pattern/],
+    ['an over-broad filter', withFilter({ pattern: '{ $.eventSource = s3.amazonaws.com }' }), {}, 'NON_COMPLIANT', /filter "s3-policy" is over-broad: it also matches benign records \(ben-GetBucketPolicy/],
+    ['an over-broad filter when AllowOverBroadFilter=true', withFilter({ pattern: '{ $.eventSource = s3.amazonaws.com }' }), { AllowOverBroadFilter: 'true' }, 'COMPLIANT', /^Trail main →/],
+    ['metric value 0', withFilter({ metric: { value: '0' } }), {}, 'NON_COMPLIANT', /publishes a value that does not raise its metric: metric value 0 adds nothing/],
+    [
+      'a metric value from a field the events lack',
+      withFilter({ metric: { value: '$.requestParameters.objectSize' } }),
+      {},
+      'NON_COMPLIANT',
+      /metric value \$.requestParameters.objectSize is missing from PutBucketPolicy events/,
+    ],
+    ['the seed filter under SecurityHubParity', () => {}, { SecurityHubParity: 'true' }, 'NON_COMPLIANT', /is not the exact CIS filter text Security Hub CloudWatch.8 demands/],
+    ['the CIS filter under SecurityHubParity', withFilter({ pattern: CIS_FILTER_PATTERN }), { SecurityHubParity: 'true', RequiredEvents: 'CIS' }, 'COMPLIANT', /changes of all 9 required events raise this alarm/],
+    ['the seed filter when CIS events are required', () => {}, { RequiredEvents: 'CIS' }, 'NON_COMPLIANT', /covers PutBucketPolicy, DeleteBucketPolicy but not PutBucketAcl/],
+    ['an explicit event list', withFilter({ pattern: '{ $.eventName = "PutBucketPolicy" }' }), { RequiredEvents: 'PutBucketPolicy' }, 'COMPLIANT', /PutBucketPolicy changes raise this alarm/],
+  ];
+
+  const alarmCases: Case[] = [
+    [
+      'no alarm',
+      (parts) => void (parts.alarms = []),
+      {},
+      'NON_COMPLIANT',
+      /filter "s3-policy": has no alarm in us-east-1 on its metric CloudTrailMetrics\/S3BucketPolicyChangeCount/,
+    ],
+    ['an alarm in another region', withAlarm({ region: 'eu-west-1' }), {}, 'NON_COMPLIANT', /has no alarm in us-east-1 on its metric/],
+    [
+      'a dimensioned filter with an undimensioned alarm',
+      withFilter({ metric: { dimensions: { Bucket: '$.requestParameters.bucketName' } } }),
+      {},
+      'NON_COMPLIANT',
+      /alarm "s3-policy-alarm" watches CloudTrailMetrics\/S3BucketPolicyChangeCount, but the filter publishes CloudTrailMetrics\/S3BucketPolicyChangeCount\{Bucket=\$.requestParameters.bucketName\}/,
+    ],
+    [
+      'an undimensioned filter with a dimensioned alarm (the seed article Terraform)',
+      withAlarm({ metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: { LogGroupName: 'CloudTrail/Default' } } }),
+      {},
+      'NON_COMPLIANT',
+      /the alarm's metric never gets data \(dimensions must match exactly\)/,
+    ],
+    ['actions disabled', withAlarm({ actionsEnabled: false }), {}, 'NON_COMPLIANT', /alarm "s3-policy-alarm" has its actions disabled/],
+    ['Sum >= 2', withAlarm({ threshold: 2 }), {}, 'NON_COMPLIANT', /cannot go to ALARM on every change: a period with changes has Sum 1 or more, and the alarm needs Sum >= 2/],
+    ['Sum > 1', withAlarm({ comparisonOperator: 'GreaterThanThreshold' }), {}, 'NON_COMPLIANT', /needs Sum > 1/],
+    ['Sum > 0 (the seed article)', withAlarm({ comparisonOperator: 'GreaterThanThreshold', threshold: 0 }), {}, 'COMPLIANT', /^Trail main →/],
+    ['SampleCount >= 1', withAlarm({ statistic: 'SampleCount' }), {}, 'COMPLIANT', /^Trail main →/],
+    [
+      'SampleCount with a default value counts every log event',
+      (parts) => {
+        withFilter({ metric: { defaultValue: 0 } })(parts);
+        withAlarm({ statistic: 'SampleCount' })(parts);
+      },
+      {},
+      'NON_COMPLIANT',
+      /is in ALARM even without a change: the filter's default value 0 gives SampleCount 1 or more/,
+    ],
+    ['Average >= 1', withAlarm({ statistic: 'Average' }), {}, 'COMPLIANT', /^Trail main →/],
+    [
+      'Average >= 1 diluted by a default value',
+      (parts) => {
+        withFilter({ metric: { defaultValue: 0 } })(parts);
+        withAlarm({ statistic: 'Average' })(parts);
+      },
+      {},
+      'NON_COMPLIANT',
+      /a period with changes has Average between 0 and 1, and the alarm needs Average >= 1/,
+    ],
+    ['Sum >= 1 with a default value 0', withFilter({ metric: { defaultValue: 0 } }), {}, 'COMPLIANT', /^Trail main →/],
+    [
+      'Sum >= 0 with a default value 0 is always in ALARM',
+      (parts) => {
+        withFilter({ metric: { defaultValue: 0 } })(parts);
+        withAlarm({ threshold: 0 })(parts);
+      },
+      {},
+      'NON_COMPLIANT',
+      /is in ALARM even without a change/,
+    ],
+    ['Maximum > 0', withAlarm({ statistic: 'Maximum', comparisonOperator: 'GreaterThanThreshold', threshold: 0 }), {}, 'COMPLIANT', /^Trail main →/],
+    [
+      'Minimum with a default value',
+      (parts) => {
+        withFilter({ metric: { defaultValue: 0 } })(parts);
+        withAlarm({ statistic: 'Minimum' })(parts);
+      },
+      {},
+      'NON_COMPLIANT',
+      /Minimum between 0 and 1/,
+    ],
+    ['a LessThan alarm', withAlarm({ comparisonOperator: 'LessThanThreshold', threshold: 5 }), {}, 'NON_COMPLIANT', /needs Sum < 5/],
+    [
+      '2 of 3 datapoints, missing data not breaching',
+      withAlarm({ evaluationPeriods: 3, datapointsToAlarm: 2 }),
+      {},
+      'NON_COMPLIANT',
+      /needs 2 of 3 datapoints breaching, but one change makes one, and TreatMissingData=notBreaching counts the empty periods as not breaching/,
+    ],
+    ['2 of 3 datapoints, missing data ignored', withAlarm({ evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'ignore' }), {}, 'NON_COMPLIANT', /TreatMissingData=ignore keeps the current state/],
+    // CloudWatch's premature-alarm rule: X followed by missing periods goes to ALARM once X is M periods old.
+    ['2 of 3 datapoints, missing data treated as missing', withAlarm({ evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'missing' }), {}, 'COMPLIANT', /^Trail main →/],
+    ['3 of 3 datapoints, TreatMissingData left at its default', withAlarm({ evaluationPeriods: 3, treatMissingData: undefined }), {}, 'COMPLIANT', /^Trail main →/],
+    [
+      '2 of 3 datapoints, missing data treated as missing, but the filter has a default value',
+      (parts) => {
+        withFilter({ metric: { defaultValue: 0 } })(parts);
+        withAlarm({ evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'missing' })(parts);
+      },
+      {},
+      'NON_COMPLIANT',
+      /the filter's default value 0 fills the other periods with data that does not breach/,
+    ],
+    ['3 evaluation periods, 1 datapoint', withAlarm({ evaluationPeriods: 3, datapointsToAlarm: 1 }), {}, 'COMPLIANT', /^Trail main →/],
+    ['3 evaluation periods without DatapointsToAlarm', withAlarm({ evaluationPeriods: 3 }), {}, 'NON_COMPLIANT', /needs 3 of 3 datapoints/],
+    ['missing data treated as breaching', withAlarm({ treatMissingData: 'breaching' }), {}, 'NON_COMPLIANT', /treats missing data as breaching/],
+    ['an alarm asking for another unit', withAlarm({ unit: 'Count' }), {}, 'NON_COMPLIANT', /asks for unit Count, but the filter publishes None/],
+    [
+      'an alarm asking for the unit the filter publishes',
+      (parts) => {
+        withFilter({ metric: { unit: 'Count' } })(parts);
+        withAlarm({ unit: 'Count' })(parts);
+      },
+      {},
+      'COMPLIANT',
+      /^Trail main →/,
+    ],
+    [
+      'an anomaly-detection alarm',
+      withAlarm({ comparisonOperator: 'GreaterThanUpperThreshold', threshold: undefined, thresholdMetricId: 'ad1' }),
+      {},
+      'NON_COMPLIANT',
+      /anomaly-detection band/,
+    ],
+    ['a p99 alarm ignoring low sample counts', withAlarm({ statistic: undefined, extendedStatistic: 'p99', evaluateLowSampleCountPercentile: 'ignore' }), {}, 'NON_COMPLIANT', /EvaluateLowSampleCountPercentile=ignore/],
+    ['a p99 alarm', withAlarm({ statistic: undefined, extendedStatistic: 'p99' }), {}, 'COMPLIANT', /^Trail main →/],
+    ['a field metric value with Sum > 0', (parts) => { withFilter({ metric: { value: '$.eventVersion' } })(parts); withAlarm({ comparisonOperator: 'GreaterThanThreshold', threshold: 0 })(parts); }, {}, 'COMPLIANT', /^Trail main →/],
+    ['a field metric value with Sum >= 5', (parts) => { withFilter({ metric: { value: '$.eventVersion' } })(parts); withAlarm({ threshold: 5 })(parts); }, {}, 'NON_COMPLIANT', /has Sum some positive value, and the alarm needs Sum >= 5/],
+  ];
+
+  const mathMetric = { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: {} };
+  const mathAlarm = (metrics: AlarmSnapshot['metrics']) => withAlarm({ metric: undefined, statistic: undefined, period: undefined, metrics });
+  const mathCases: Case[] = [
+    ['a metric-math alarm returning the metric query', mathAlarm([{ id: 'm1', returnData: true, metricStat: { metric: mathMetric, stat: 'Sum', period: 300 } }]), {}, 'COMPLIANT', /^Trail main →/],
+    [
+      'a metric-math alarm whose expression is the metric id',
+      mathAlarm([
+        { id: 'm1', returnData: false, metricStat: { metric: mathMetric, stat: 'Sum', period: 300 } },
+        { id: 'e1', returnData: true, expression: 'm1' },
+      ]),
+      {},
+      'COMPLIANT',
+      /^Trail main →/,
+    ],
+    [
+      'a metric-math alarm with a real expression',
+      mathAlarm([
+        { id: 'm1', returnData: false, metricStat: { metric: mathMetric, stat: 'Sum', period: 300 } },
+        { id: 'e1', returnData: true, expression: 'RATE(m1)' },
+      ]),
+      {},
+      'NON_COMPLIANT',
+      /evaluates the expression "RATE\(m1\)", not the filter's metric itself/,
+    ],
+    [
+      'a metric-math alarm on the metric with other dimensions',
+      mathAlarm([{ id: 'm1', returnData: true, metricStat: { metric: { ...mathMetric, dimensions: { Bucket: 'x' } }, stat: 'Sum', period: 300 } }]),
+      {},
+      'NON_COMPLIANT',
+      /dimensions must match exactly/,
+    ],
+  ];
+
+  const notificationCases: Case[] = [
+    ['no alarm action', withAlarm({ alarmActions: [] }), {}, 'NON_COMPLIANT', /alarm "s3-policy-alarm": notifies no SNS topic \(AlarmActions is empty\)/],
+    [
+      'only a non-SNS action',
+      withAlarm({ alarmActions: [`arn:aws:ssm:${REGION}:${ACCOUNT}:opsitem:3`] }),
+      {},
+      'NON_COMPLIANT',
+      /notifies no SNS topic \(its actions: arn:aws:ssm:/,
+    ],
+    ['a topic without subscribers', (parts) => void (parts.topics = [topic({ subscriptions: [] })]), {}, 'NON_COMPLIANT', /topic alerts has no subscribers, so the alarm reaches nobody/],
+    [
+      'a pending subscription',
+      (parts) => void (parts.topics = [topic({ subscriptions: [{ protocol: 'email', endpoint: 'a@example.com', subscriptionArn: 'PendingConfirmation' }] })]),
+      {},
+      'NON_COMPLIANT',
+      /topic alerts has no confirmed subscription: 1 pending confirmation/,
+    ],
+    [
+      'a pending subscription when RequireConfirmedSubscription=false',
+      (parts) => void (parts.topics = [topic({ subscriptions: [{ protocol: 'email', endpoint: 'a@example.com', subscriptionArn: 'PendingConfirmation' }] })]),
+      { RequireConfirmedSubscription: 'false' },
+      'COMPLIANT',
+      /^Trail main →/,
+    ],
+    ['a deleted topic', (parts) => void (parts.topics = [topic({ exists: false, subscriptions: [] })]), {}, 'NON_COMPLIANT', /topic alerts does not exist in us-east-1/],
+    [
+      "another account's topic that cannot be listed",
+      (parts) => {
+        const arn = `arn:aws:sns:${REGION}:${OTHER_ACCOUNT}:central-alerts`;
+        parts.alarms = [alarm({ alarmActions: [arn] })];
+        parts.topics = [topic({ arn, unreadable: 'AuthorizationErrorException', subscriptions: [] })];
+      },
+      {},
+      'NON_COMPLIANT',
+      /topic central-alerts \(account 999988887777\) belongs to account 999988887777, whose subscriptions cannot be listed from here/,
+    ],
+    [
+      "another account's readable topic",
+      (parts) => {
+        const arn = `arn:aws:sns:${REGION}:${OTHER_ACCOUNT}:central-alerts`;
+        parts.alarms = [alarm({ alarmActions: [arn] })];
+        parts.topics = [topic({ arn })];
+      },
+      {},
+      'COMPLIANT',
+      /topic central-alerts \(account 999988887777\):/,
+    ],
+  ];
+
+  test.each([...trailCases, ...deliveryCases, ...filterCases, ...alarmCases, ...mathCases, ...notificationCases])(
+    '%s',
+    (_description, change, parameters, compliance, annotation) => {
+      const verdict = evaluate(account(change), parameters);
+      expect(verdict.compliance).toBe(compliance);
+      expect(verdict.annotation).toMatch(annotation);
+      expect(verdict.annotation.length).toBeLessThanOrEqual(MAX_ANNOTATION_LENGTH);
+    },
+  );
+
+  describe('organization trails', () => {
+    const orgTrail = trail({ name: 'org-trail', arn: `arn:aws:cloudtrail:${REGION}:${OTHER_ACCOUNT}:trail/org-trail`, isOrganizationTrail: true, status: undefined, selectors: undefined });
+
+    test("another account's organization trail is NOT_APPLICABLE, naming the owner and the trail", () => {
+      const verdict = evaluate(account((parts) => Object.assign(parts, { trails: [orgTrail], logGroups: [], alarms: [], topics: [] })));
+      expect(verdict.compliance).toBe('NOT_APPLICABLE');
+      expect(verdict.annotation).toMatch(/^Trail org-trail is an organization trail of account 999988887777/);
+      expect(verdict.chains[0]!.status).toBe('not-applicable');
+    });
+
+    test('a complete chain of its own makes the member COMPLIANT anyway', () => {
+      const verdict = evaluate(account((parts) => parts.trails.unshift(orgTrail)));
+      expect(verdict.compliance).toBe('COMPLIANT');
+    });
+
+    test('a broken chain of its own does not turn the org trail into NON_COMPLIANT', () => {
+      const verdict = evaluate(account((parts) => Object.assign(parts, { trails: [orgTrail, trail({ status: { isLogging: false } })] })));
+      expect(verdict.compliance).toBe('NOT_APPLICABLE');
+      expect(verdict.chains.map((chain) => chain.status)).toEqual(['not-applicable', 'broken']);
+    });
+  });
+
+  describe('several trails, filters, alarms and topics', () => {
+    test('COMPLIANT when only the second trail completes a chain, and the annotation names it', () => {
+      const verdict = evaluate(
+        account((parts) => {
+          parts.trails = [trail({ name: 'audit', cloudWatchLogsLogGroupArn: undefined }), trail({ name: 'security' })];
+        }),
+      );
+      expect(verdict.compliance).toBe('COMPLIANT');
+      expect(verdict.annotation).toMatch(/^Trail security →/);
+      expect(verdict.chains.map((chain) => chain.status)).toEqual(['broken', 'complete']);
+    });
+
+    test('every filter, alarm and topic considered is a chain of the report', () => {
+      const second = `arn:aws:sns:${REGION}:${ACCOUNT}:ops`;
+      const verdict = evaluate(
+        account((parts) => {
+          parts.logGroups = [logGroup([filter(), filter({ name: 'put-only', pattern: '{ $.eventName = PutBucketPolicy }', metric: { name: 'PutOnly' } })])];
+          parts.alarms = [alarm({ alarmActions: [TOPIC_ARN, second] }), alarm({ name: 'disabled', actionsEnabled: false })];
+          parts.topics = [topic({ subscriptions: [] }), topic({ arn: second, subscriptions: [] })];
+        }),
+      );
+      expect(verdict.compliance).toBe('NON_COMPLIANT');
+      // s3-policy x (s3-policy-alarm x its 2 topics + disabled x its topic), put-only (its metric has no alarm)
+      expect(verdict.chains.map((chain) => [chain.filterName, chain.alarmArn?.split(':').pop(), chain.topicArn?.split(':').pop()])).toEqual([
+        ['s3-policy', 's3-policy-alarm', 'alerts'],
+        ['s3-policy', 's3-policy-alarm', 'ops'],
+        ['s3-policy', 'disabled', 'alerts'],
+        ['put-only', undefined, undefined],
+      ]);
+      expect(verdict.annotation).toBe(
+        'Trail main → log group CloudTrail/Default → filter "s3-policy" → alarm "s3-policy-alarm": topic alerts has no subscribers, so the alarm reaches nobody',
+      );
+    });
+
+    test('the annotation describes the chain with the most working links, and says when more is broken', () => {
+      const verdict = evaluate(
+        account((parts) => {
+          parts.trails = [trail({ name: 'stopped', status: { isLogging: false } }), trail({ name: 'bare', cloudWatchLogsLogGroupArn: undefined })];
+          parts.alarms = [alarm({ actionsEnabled: false })];
+        }),
+      );
+      expect(verdict.annotation).toBe('Trail stopped is not logging (run StartLogging) (and 1 more broken link further on)');
+    });
+
+    test('the annotation fits in 256 characters however long the names are', () => {
+      const longName = `s3-${'policy-'.repeat(60)}filter`;
+      const verdict = evaluate(account(withFilter({ name: longName, pattern: '{ $.eventName = "PutBucketPolicy" }' })));
+      expect(verdict.compliance).toBe('NON_COMPLIANT');
+      expect(verdict.annotation.length).toBeLessThanOrEqual(MAX_ANNOTATION_LENGTH);
+      expect(verdict.annotation).toMatch(/^filter "s3-policy-policy-/);
+    });
+  });
+
+  describe('log groups by full ARN', () => {
+    test("a log group in another region is the trail's when the ARN says so, and is named with its region", () => {
+      const arn = `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:CloudTrail/Default`;
+      const verdict = evaluate(
+        account((parts) => {
+          parts.trails = [trail({ cloudWatchLogsLogGroupArn: `${arn}:*` })];
+          parts.logGroups = [logGroup([filter()], { arn, region: 'eu-west-1' })];
+          parts.alarms = [alarm({ region: 'eu-west-1' })];
+        }),
+      );
+      expect(verdict.compliance).toBe('COMPLIANT');
+      expect(verdict.annotation).toMatch(/log group CloudTrail\/Default \(eu-west-1\)/);
+    });
+
+    test.each([
+      ['aws-cn', 'cn-north-1'],
+      ['aws-us-gov', 'us-gov-west-1'],
+    ])('the %s partition', (partition, region) => {
+      const arn = `arn:${partition}:logs:${region}:${ACCOUNT}:log-group:CloudTrail/Default`;
+      const topicArn = `arn:${partition}:sns:${region}:${ACCOUNT}:alerts`;
+      const snapshot: AccountSnapshot = {
+        accountId: ACCOUNT,
+        region,
+        trails: [trail({ arn: `arn:${partition}:cloudtrail:${region}:${ACCOUNT}:trail/main`, homeRegion: region, cloudWatchLogsLogGroupArn: `${arn}:*` })],
+        logGroups: [logGroup([filter()], { arn, region })],
+        alarms: [alarm({ region, alarmActions: [topicArn] })],
+        alarmSearches: [],
+        topics: [topic({ arn: topicArn })],
+      };
+      expect(evaluate(snapshot).compliance).toBe('COMPLIANT');
+    });
+
+    test('a snapshot that lacks the log group of a trail is an error, not a verdict', () => {
+      expect(() => evaluate(account((parts) => void (parts.logGroups = [])))).toThrow(/incomplete snapshot: log group .*CloudTrail\/Default of trail main was not read/);
+    });
+  });
+});
