@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import type { ClientOptions } from '../rule/clients';
 
 /** A moto server (local AWS emulator) on a loopback port, owned by this process. */
 export interface MotoServer {
@@ -91,4 +92,13 @@ export async function startMotoServer(options: { timeoutMs?: number } = {}): Pro
       return stopped;
     },
   };
+}
+
+/**
+ * Client options for one account of a moto server: moto keeps accounts apart by the x-moto-account-id header,
+ * so tests, demo and benchmarks can share one server without seeing each other's resources.
+ */
+export function motoClientOptions(endpoint: string, accountId: string, region = 'us-east-1'): ClientOptions {
+  if (!/^\d{12}$/.test(accountId)) throw new Error(`account id must be 12 digits, got ${accountId}`);
+  return { region, endpoint, headers: { 'x-moto-account-id': accountId }, maxAttempts: 2 };
 }

@@ -1,5 +1,6 @@
 import { CIS_FILTER_PATTERN } from '../../rule/events/canonical';
-import { DEFAULT_METRIC, DEFAULT_NAMESPACE, TestAccount } from '../support/accounts';
+import { DEFAULT_METRIC, DEFAULT_NAMESPACE } from '../../cli/sandbox-account';
+import { TestAccount } from '../support/moto';
 import { checkAccount, checkAccountText } from '../support/check';
 
 /**

@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as invoke } from '../../cli/commands/invoke';
-import { TestAccount } from '../support/accounts';
+import { TestAccount } from '../support/moto';
 import { runCli } from '../support/cli';
+import { capture } from '../support/cli';
 
 /** `invoke` runs the real handler on a Config event file against moto, and the CLI's error paths (ids 3141592003xx). */
 
@@ -26,9 +27,9 @@ function eventFile(name: string, accountId: string, overrides: Record<string, un
 }
 
 async function invokeOn(account: TestAccount, args: string[]) {
-  let stdout = '';
-  const code = await invoke(['--region', account.region, ...args], { out: (text) => void (stdout += text), err: () => {} }, account.options());
-  return { code, result: JSON.parse(stdout) };
+  const io = capture();
+  const code = await invoke(['--region', account.region, ...args], io, account.options());
+  return { code, result: JSON.parse(io.stdout) };
 }
 
 describe('invoke', () => {

@@ -1,4 +1,4 @@
-import { TestAccount } from '../support/accounts';
+import { TestAccount } from '../support/moto';
 import { checkAccount } from '../support/check';
 
 /**

@@ -2,7 +2,7 @@ import { ruleClients } from '../../rule/clients';
 import { evaluateAccount } from '../../rule/evaluate';
 import { gatherSnapshot } from '../../rule/gather';
 import { DEFAULT_PARAMETERS } from '../../rule/parameters';
-import { TestAccount } from '../support/accounts';
+import { TestAccount } from '../support/moto';
 import { checkAccount } from '../support/check';
 
 /**

@@ -1,22 +1,19 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand } from '@aws-sdk/client-sns';
-import type { Io } from '../../cli/io';
 import { run as check } from '../../cli/commands/check';
 import { run as remediate } from '../../cli/commands/remediate';
 import { CIS_FILTER_PATTERN } from '../../rule/events/canonical';
 import { RESOURCE_PREFIX } from '../../remediation/document';
-import { DEFAULT_LOG_GROUP, TestAccount } from '../support/accounts';
+import { DEFAULT_LOG_GROUP } from '../../cli/sandbox-account';
+import { TestAccount } from '../support/moto';
+import { capture } from '../support/cli';
 
 const EMAIL = 'security@example.com';
 const FILTER = `${RESOURCE_PREFIX}bucket-policy-changes`;
 const ALARM = `${RESOURCE_PREFIX}bucket-policy-changes`;
 const TOPIC = `${RESOURCE_PREFIX}alerts`;
 
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = { stdout: '', stderr: '', out: (text: string) => void (io.stdout += `${text}\n`), err: (text: string) => void (io.stderr += `${text}\n`) };
-  return io;
-}
 
 /** The CLI commands, pointed at this test file's accounts in moto (the account travels as a header). */
 async function cli(account: TestAccount, command: typeof check, argv: string[]) {

@@ -1,6 +1,7 @@
 import { run } from '../../cli/commands/check';
 import type { CheckResult } from '../../cli/report';
-import type { TestAccount } from './accounts';
+import { capture } from './cli';
+import type { TestAccount } from './moto';
 
 /**
  * Runs `s3-policy-watch check` in-process against a moto account (the account header is what the command
@@ -12,9 +13,7 @@ export async function checkAccount(account: TestAccount, args: string[] = [], re
 }
 
 export async function checkAccountText(account: TestAccount, args: string[] = [], region = account.region): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = { out: (text: string) => void (stdout += `${text}\n`), err: (text: string) => void (stderr += `${text}\n`) };
+  const io = capture();
   const code = await run(['--region', region, ...args], io, account.options(region));
-  return { code, stdout, stderr };
+  return { code, stdout: io.stdout, stderr: io.stderr };
 }

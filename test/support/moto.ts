@@ -1,12 +1,25 @@
 import type { ClientOptions } from '../../rule/clients';
+import { SandboxAccount } from '../../cli/sandbox-account';
+import { motoClientOptions } from '../../cli/moto-server';
 
-/**
- * Client options for the moto server of this test run, in an account of the test file's own, so that
- * test files can run in parallel without seeing each other's resources. Give every file a distinct id.
- */
-export function motoAccount(accountId: string, region = 'us-east-1'): ClientOptions {
+/** The moto server of this test run (jest's globalSetup starts it unless .ci/run already did). */
+export function motoEndpoint(): string {
   const endpoint = process.env.MOTO_ENDPOINT;
   if (!endpoint) throw new Error('MOTO_ENDPOINT is not set: run the tests with `npm test` (jest globalSetup starts moto)');
-  if (!/^\d{12}$/.test(accountId)) throw new Error(`account id must be 12 digits, got ${accountId}`);
-  return { region, endpoint, headers: { 'x-moto-account-id': accountId }, maxAttempts: 2 };
+  return endpoint;
+}
+
+/**
+ * Client options for the test run's moto server, in an account of the test file's own, so that test files
+ * can run in parallel without seeing each other's resources. Give every file a distinct id.
+ */
+export function motoAccount(accountId: string, region = 'us-east-1'): ClientOptions {
+  return motoClientOptions(motoEndpoint(), accountId, region);
+}
+
+/** A sandbox account in the test run's moto server. */
+export class TestAccount extends SandboxAccount {
+  constructor(accountId: string, region = 'us-east-1') {
+    super(accountId, motoEndpoint(), region);
+  }
 }

@@ -3,7 +3,7 @@ import { CIS_FILTER_PATTERN, FILTER_PATTERNS, POLICY_FILTER_PATTERN } from '../.
 import { executeAwsApi, outputOf, parameterReferences, type Step } from '../../remediation/builder';
 import { remediationDocument, RESOURCE_PREFIX } from '../../remediation/document';
 import { main } from '../../cli/main';
-import type { Io } from '../../cli/io';
+import { capture } from '../support/cli';
 
 const steps = remediationDocument.mainSteps;
 const stepNamed = (name: string): Step => {
@@ -13,10 +13,6 @@ const stepNamed = (name: string): Step => {
 };
 const inputsOf = (name: string) => stepNamed(name).inputs as Record<string, unknown>;
 
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = { stdout: '', stderr: '', out: (text: string) => void (io.stdout += `${text}\n`), err: (text: string) => void (io.stderr += `${text}\n`) };
-  return io;
-}
 
 describe('the remediation document', () => {
   test('is an Automation 0.3 document that assumes the given role and uses only the three supported actions', () => {

@@ -11,13 +11,13 @@ import { CreateTopicCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand,
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../cli/main';
-import type { Io } from '../../cli/io';
 import { CIS_FILTER_PATTERN, POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
 import type { AutomationDocument } from '../../remediation/builder';
 import { remediationDocument, RESOURCE_PREFIX } from '../../remediation/document';
 import { ParameterError, resolveParameters } from '../../remediation/parameters';
 import { runAutomation, UnsupportedDocumentError, type StepRecord } from '../../remediation/runner';
 import { InvalidDocumentError } from '../../remediation/validate';
+import { capture } from '../support/cli';
 
 const ACCOUNT = '111122223333';
 const GROUP = 'CloudTrail/Default';
@@ -341,10 +341,6 @@ describe('runner semantics', () => {
   });
 });
 
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = { stdout: '', stderr: '', out: (text: string) => void (io.stdout += `${text}\n`), err: (text: string) => void (io.stderr += `${text}\n`) };
-  return io;
-}
 
 describe('s3-policy-watch remediate (AWS mocked)', () => {
   test('prints a progress line per step and a summary of the changes', async () => {

@@ -19,16 +19,16 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, PutMetricFilterCommand } f
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
-import { makeClient, type ClientOptions } from '../../rule/clients';
-import { motoAccount } from './moto';
+import { POLICY_FILTER_PATTERN } from '../rule/events/canonical';
+import { makeClient, type ClientOptions } from '../rule/clients';
+import { motoClientOptions } from './moto-server';
 
 /**
- * Builds realistic AWS accounts in the test run's moto server, with the SDK, the way a person (or
- * Terraform) would: an S3 bucket with the policy CloudTrail needs, the IAM role CloudTrail delivers to
- * CloudWatch Logs with, trails, log groups, metric filters, alarms, SNS topics and subscribers.
+ * Builds realistic AWS accounts in a moto server (the demo's, the benchmark's, the tests'), with the SDK, the
+ * way a person (or Terraform) would: an S3 bucket with the policy CloudTrail needs, the IAM role CloudTrail
+ * delivers to CloudWatch Logs with, trails, log groups, metric filters, alarms, SNS topics and subscribers.
  *
- *   const account = new TestAccount('345678901234');            // one account id per test file
+ *   const account = new SandboxAccount('345678901234', endpoint); // one account id per test file
  *   const chain = await account.chain();                         // the seed article's complete chain
  *   await account.chain({ alarm: false });                       // ...up to the filter, no alarm
  *   await account.trail({ name: 'eu', region: 'eu-west-1', multiRegion: false, logging: false });
@@ -146,18 +146,20 @@ interface Clients {
   sns: SNSClient;
 }
 
-export class TestAccount {
+export class SandboxAccount {
   private readonly clientsByRegion = new Map<string, Clients>();
   private readonly created = new Map<string, Promise<string>>();
 
   constructor(
     readonly accountId: string,
+    /** The moto server's URL. */
+    readonly endpoint: string,
     readonly region = 'us-east-1',
   ) {}
 
   /** Client options for this account in moto (what `check` and `gatherSnapshot` are pointed at). */
   options(region = this.region): ClientOptions {
-    return motoAccount(this.accountId, region);
+    return motoClientOptions(this.endpoint, this.accountId, region);
   }
 
   clients(region = this.region): Clients {
