@@ -60,12 +60,14 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
 }
 
 /** Starts `python3 -m moto.server` on a free loopback port and waits until it answers. */
-export async function startMotoServer(options: { timeoutMs?: number } = {}): Promise<MotoServer> {
+export async function startMotoServer(options: { timeoutMs?: number; detached?: boolean } = {}): Promise<MotoServer> {
   assertMotoInstalled();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
+  // A detached server (demo --keep) outlives this process, so it must not write to a pipe we own.
   const child = spawn(PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', options.detached ? 'ignore' : 'pipe'],
+    detached: options.detached ?? false,
     env: { ...process.env, MOTO_CALL_RESET_API: 'false' },
   });
   let stderr = '';
@@ -78,6 +80,7 @@ export async function startMotoServer(options: { timeoutMs?: number } = {}): Pro
     child.kill('SIGKILL');
     throw new MotoUnavailableError(`${(error as Error).message}\n${stderr}`);
   }
+  if (options.detached) child.unref();
   let stopped: Promise<void> | undefined;
   return {
     endpoint,
@@ -100,5 +103,6 @@ export async function startMotoServer(options: { timeoutMs?: number } = {}): Pro
  */
 export function motoClientOptions(endpoint: string, accountId: string, region = 'us-east-1'): ClientOptions {
   if (!/^\d{12}$/.test(accountId)) throw new Error(`account id must be 12 digits, got ${accountId}`);
-  return { region, endpoint, headers: { 'x-moto-account-id': accountId }, maxAttempts: 2 };
+  // moto accepts any credentials; fixed ones keep a developer's real ones out of it.
+  return { region, endpoint, headers: { 'x-moto-account-id': accountId }, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 2 };
 }

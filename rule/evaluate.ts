@@ -63,7 +63,11 @@ export function evaluateAccount(snapshot: AccountSnapshot, parameters: RuleParam
   if (complete) {
     return {
       compliance: 'COMPLIANT',
-      annotation: fitAnnotation(complete.links.map(subjectOf), `${changesText(parameters.requiredEvents)} raise this alarm, which reaches a subscriber`),
+      annotation: fitAnnotation(
+        complete.links.map(subjectOf),
+        `${changesText(parameters.requiredEvents)} raise this alarm, which reaches a subscriber`,
+        'every required change raises this alarm, which reaches a subscriber',
+      ),
       chains,
       ...securityHubNote(complete),
     };
@@ -617,9 +621,13 @@ function brokenChainAnnotation(chain: ChainReport): string {
   return fitAnnotation(chain.links.slice(0, firstBroken).map(subjectOf), text);
 }
 
-/** `prefix → prefix: text`, shortening the prefix, then the text, to fit Config's 256 characters. */
-function fitAnnotation(prefix: string[], text: string): string {
-  const candidates = [prefix, prefix.slice(-1), []].map((parts) => (parts.length ? `${parts.join(' → ')}: ${text}` : text));
+/**
+ * `prefix → prefix: text` within Config's 256 characters: the whole path with the text, else the whole path
+ * with the short text, else the last step of the path, else the text alone (cut if it must be).
+ */
+function fitAnnotation(prefix: string[], text: string, shortText = text): string {
+  const join = (parts: string[], body: string) => (parts.length ? `${parts.join(' → ')}: ${body}` : body);
+  const candidates = [join(prefix, text), join(prefix, shortText), join(prefix.slice(-1), text), text];
   const fitting = candidates.find((candidate) => candidate.length <= MAX_ANNOTATION_LENGTH);
   return fitting ?? `${text.slice(0, MAX_ANNOTATION_LENGTH - 1)}…`;
 }

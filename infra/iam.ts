@@ -1,0 +1,110 @@
+/**
+ * The permissions of the rule and of the remediation, least privilege: each action on the resources it touches.
+ * `Resource: '*'` is granted only to the actions listed in UNSCOPED_ACTIONS, which IAM cannot scope at all.
+ */
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { AutomationDocument } from '../remediation/builder';
+
+/**
+ * The one list of actions granted on `Resource: '*'`, each with the reason. All of them are actions for which the
+ * Service Authorization Reference defines no resource type: a narrower Resource would deny them.
+ */
+export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
+  'cloudtrail:DescribeTrails': 'lists the trails visible from a region; it has no resource type to scope to',
+  'cloudwatch:DescribeAlarmsForMetric': 'looks alarms up by metric, not by alarm ARN; it has no resource type to scope to',
+  'config:PutEvaluations': 'reports results with the result token of the invocation; it has no resource type to scope to',
+  'logs:DescribeLogGroups': 'lists log groups by name prefix; it has no resource type to scope to',
+};
+
+/** An action and what it may act on; no resources: one of UNSCOPED_ACTIONS. */
+export interface Grant {
+  action: string;
+  resources?: string[];
+}
+
+/** Policy statements for the grants: one per distinct resource set, unscoped actions together on '*'. */
+export function grantStatements(grants: Grant[]): iam.PolicyStatement[] {
+  const byResources = new Map<string, { resources: string[]; actions: string[] }>();
+  for (const { action, resources } of grants) {
+    if (action.includes('*')) throw new Error(`IAM action ${action}: wildcards are not granted; name the action`);
+    if (!resources || resources.length === 0) {
+      if (!(action in UNSCOPED_ACTIONS)) throw new Error(`IAM action ${action} needs resources: only ${Object.keys(UNSCOPED_ACTIONS).join(', ')} are granted on '*'`);
+    } else if (action in UNSCOPED_ACTIONS) {
+      throw new Error(`IAM action ${action} has no resource type; grant it without resources (on '*')`);
+    }
+    const scope = resources && resources.length > 0 ? resources : ['*'];
+    const key = scope.join('\n');
+    const entry = byResources.get(key) ?? { resources: scope, actions: [] };
+    if (!entry.actions.includes(action)) entry.actions.push(action);
+    byResources.set(key, entry);
+  }
+  return [...byResources.values()].map(({ resources, actions }) => new iam.PolicyStatement({ actions, resources }));
+}
+
+/** Where the rule's reads reach: the rule runs in one region but follows the trail to any region. */
+export interface RuleReadScope {
+  partition: string;
+  account: string;
+}
+
+/**
+ * What the rule Lambda calls (rule/gather.ts and rule/handler.ts). sts:GetCallerIdentity needs no permission.
+ * Trails, log groups and alarms are this account's in any region: gather.ts reads only this account's trails and
+ * log groups. Topics may be another account's (a central alerts topic); that account's topic policy decides.
+ */
+export function ruleGrants({ partition, account }: RuleReadScope): Grant[] {
+  const anyRegion = (service: string, resource: string) => `arn:${partition}:${service}:*:${account}:${resource}`;
+  return [
+    { action: 'cloudtrail:DescribeTrails' },
+    { action: 'cloudtrail:GetTrailStatus', resources: [anyRegion('cloudtrail', 'trail/*')] },
+    { action: 'cloudtrail:GetEventSelectors', resources: [anyRegion('cloudtrail', 'trail/*')] },
+    { action: 'logs:DescribeMetricFilters', resources: [anyRegion('logs', 'log-group:*')] },
+    { action: 'cloudwatch:DescribeAlarmsForMetric' },
+    { action: 'cloudwatch:DescribeAlarms', resources: [anyRegion('cloudwatch', 'alarm:*')] },
+    { action: 'sns:ListSubscriptionsByTopic', resources: [`arn:${partition}:sns:*:*:*`] },
+    { action: 'config:PutEvaluations' },
+  ];
+}
+
+/** Automation's `Service` (a boto3 client name) to the IAM service prefix of its actions. */
+const AUTOMATION_SERVICE_PREFIX: Readonly<Record<string, string>> = {
+  logs: 'logs',
+  sns: 'sns',
+  cloudwatch: 'cloudwatch',
+  config: 'config',
+};
+
+/** Every API the document's steps call, as IAM actions, in step order, each once. */
+export function documentActions(document: AutomationDocument): string[] {
+  const actions = document.mainSteps.flatMap((step) => {
+    if (step.action === 'aws:branch') return [];
+    const { Service, Api } = step.inputs;
+    const prefix = AUTOMATION_SERVICE_PREFIX[Service];
+    if (!prefix) throw new Error(`step ${step.name} calls service "${Service}", which has no IAM mapping in infra/iam.ts`);
+    return [`${prefix}:${Api}`];
+  });
+  return [...new Set(actions)];
+}
+
+/** What the remediation may touch, by IAM service prefix: the resources the document names. */
+export interface RemediationResources {
+  logGroupArn: string;
+  topicArns: string;
+  alarmArns: string;
+  configRuleArn: string;
+}
+
+export function remediationGrants(document: AutomationDocument, resources: RemediationResources): Grant[] {
+  const byPrefix: Record<string, string> = {
+    logs: resources.logGroupArn,
+    sns: resources.topicArns,
+    cloudwatch: resources.alarmArns,
+    config: resources.configRuleArn,
+  };
+  return documentActions(document).map((action) => {
+    if (action in UNSCOPED_ACTIONS) return { action };
+    const resource = byPrefix[action.split(':')[0]!];
+    if (!resource) throw new Error(`the document calls ${action}, but infra/iam.ts names no resource for its service`);
+    return { action, resources: [resource] };
+  });
+}

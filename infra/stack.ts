@@ -1,0 +1,318 @@
+/**
+ * The whole system in one account and region: the rule Lambda and its Config rule, the remediation document with
+ * its role and automatic remediation, the alert key and topic, the tamper watch, an alarm on the rule's own errors
+ * and, optionally, the trail the chain starts from.
+ */
+import * as path from 'node:path';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as config from 'aws-cdk-lib/aws-config';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { RESOURCE_PREFIX, remediationDocument } from '../remediation/document';
+import { tolerateRedundantRoleDependency } from './cfn-lint';
+import type { DeployContext } from './context';
+import { grantStatements, remediationGrants, ruleGrants, UNSCOPED_ACTIONS, type Grant } from './iam';
+import { TamperWatch } from './tamper-watch';
+import { ManagementTrail } from './trail';
+
+export interface S3PolicyWatchStackProps extends StackProps {
+  settings: DeployContext;
+}
+
+/** The project root: esbuild bundles rule/handler.ts from here, with the project's package-lock.json. */
+const PROJECT_ROOT = path.join(__dirname, '..');
+
+export class S3PolicyWatchStack extends Stack {
+  readonly key: kms.Key;
+  readonly alertTopic: sns.Topic;
+  readonly ruleFunction: nodejs.NodejsFunction;
+  readonly ruleRole: iam.Role;
+  readonly ruleLogGroup: logs.LogGroup;
+  readonly configRule: config.CfnConfigRule;
+  readonly document: ssm.CfnDocument;
+  readonly automationRole: iam.Role;
+  readonly remediation: config.CfnRemediationConfiguration;
+  readonly tamperWatch: TamperWatch;
+  readonly trail?: ManagementTrail;
+
+  constructor(scope: Construct, id: string, props: S3PolicyWatchStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const alarmArns = (namePattern: string) => this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: namePattern, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+
+    // ---- alert key and topic: CloudWatch alarms of this account and region may use them, nothing else.
+    this.key = new kms.Key(this, 'AlertKey', {
+      description: 's3-policy-watch: encrypts the alert topics (and the trail, when the stack creates it)',
+      enableKeyRotation: true,
+    });
+    const cloudWatchAlarmsOfThisAccount = {
+      StringEquals: { 'aws:SourceAccount': this.account },
+      ArnLike: { 'aws:SourceArn': alarmArns('*') },
+    };
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: cloudWatchAlarmsOfThisAccount,
+      }),
+    );
+
+    this.alertTopic = new sns.Topic(this, 'AlertTopic', {
+      displayName: 's3-policy-watch: the rule itself failed',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+        conditions: cloudWatchAlarmsOfThisAccount,
+      }),
+    );
+    if (settings.notificationEmail !== 'none') {
+      this.alertTopic.addSubscription(new subscriptions.EmailSubscription(settings.notificationEmail));
+    }
+
+    // ---- optional trail: its log group is the one the remediation builds on.
+    if (settings.createTrail) this.trail = new ManagementTrail(this, 'ManagementTrail', { logGroupName: settings.trailLogGroupName, key: this.key });
+
+    // ---- the rule Lambda
+    this.ruleLogGroup = new logs.LogGroup(this, 'RuleLogGroup', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.ruleRole = new iam.Role(this, 'RuleRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 's3-policy-watch rule: reads the trail -> log group -> filter -> alarm -> topic chain and reports to Config',
+    });
+    // Its own log group only (no AWSLambdaBasicExecutionRole, which may write to every log group).
+    this.ruleRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.ruleLogGroup.logGroupArn] }),
+    );
+    const ruleAccess = ruleGrants({ partition: this.partition, account: this.account });
+    for (const statement of grantStatements(ruleAccess)) this.ruleRole.addToPrincipalPolicy(statement);
+
+    this.ruleFunction = new nodejs.NodejsFunction(this, 'RuleFunction', {
+      description: 's3-policy-watch: would a change to any S3 bucket policy raise an alarm that reaches a person?',
+      entry: path.join(PROJECT_ROOT, 'rule', 'handler.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      // Reads follow the chain across regions with adaptive retries; a throttled account needs the time.
+      timeout: Duration.minutes(2),
+      role: this.ruleRole,
+      logGroup: this.ruleLogGroup,
+      environment: {
+        POWERTOOLS_LOG_LEVEL: settings.logLevel,
+        POWERTOOLS_SERVICE_NAME: 's3-policy-watch',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        // Stack traces in the log point into rule/*.ts rather than into the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The Node.js runtime ships AWS SDK v3; bundling it would only make the package bigger.
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+
+    // ---- the Config rule
+    this.ruleFunction.addPermission('ConfigInvoke', {
+      principal: new iam.ServicePrincipal('config.amazonaws.com'),
+      sourceAccount: this.account,
+    });
+    this.configRule = new config.CfnConfigRule(this, 'ConfigRule', {
+      description:
+        'NON_COMPLIANT unless a change to any S3 bucket policy raises a CloudWatch alarm that reaches a person (CloudTrail -> CloudWatch Logs -> metric filter -> alarm -> SNS subscriber). s3-policy-watch.',
+      source: {
+        owner: 'CUSTOM_LAMBDA',
+        sourceIdentifier: this.ruleFunction.functionArn,
+        sourceDetails: [
+          { eventSource: 'aws.config', messageType: 'ScheduledNotification', maximumExecutionFrequency: settings.evaluationFrequency },
+        ],
+      },
+      inputParameters: settings.ruleInputParameters,
+      maximumExecutionFrequency: settings.evaluationFrequency,
+    });
+    this.configRule.node.addDependency(this.ruleFunction.node.findChild('ConfigInvoke'));
+
+    // ---- the remediation
+    this.document = new ssm.CfnDocument(this, 'RemediationDocument', {
+      // No name: CloudFormation names it, so a change of content replaces the document cleanly.
+      documentType: 'Automation',
+      documentFormat: 'JSON',
+      content: remediationDocument,
+    });
+
+    const logGroupArn = this.trail?.logGroup.logGroupArn ?? this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${settings.trailLogGroupName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.automationRole = new iam.Role(this, 'RemediationRole', {
+      description: 's3-policy-watch remediation: the SSM Automation document builds the filter -> alarm -> topic chain',
+      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }) },
+        },
+      }),
+    });
+    const remediationAccess = remediationGrants(remediationDocument, {
+      logGroupArn,
+      topicArns: this.formatArn({ service: 'sns', resource: `${RESOURCE_PREFIX}*` }),
+      alarmArns: alarmArns(`${RESOURCE_PREFIX}*`),
+      configRuleArn: this.configRule.attrArn,
+    });
+    for (const statement of grantStatements(remediationAccess)) this.automationRole.addToPrincipalPolicy(statement);
+
+    const staticParameters: Record<string, string> = {
+      AutomationAssumeRole: this.automationRole.roleArn,
+      LogGroupName: this.trail?.logGroup.logGroupName ?? settings.trailLogGroupName,
+      PatternProfile: settings.patternProfile,
+      AlarmPeriodSeconds: String(settings.alarmPeriodSeconds),
+      KmsKeyArn: this.key.keyArn,
+      NotificationEmail: settings.notificationEmail,
+      ConfigRuleName: this.configRule.ref,
+    };
+    for (const name of [...Object.keys(staticParameters), 'AccountId']) {
+      if (!(name in remediationDocument.parameters)) throw new Error(`the remediation document declares no parameter ${name}`);
+    }
+    this.remediation = new config.CfnRemediationConfiguration(this, 'Remediation', {
+      configRuleName: this.configRule.ref,
+      targetType: 'SSM_DOCUMENT',
+      targetId: this.document.ref,
+      automatic: true,
+      maximumAutomaticAttempts: 5,
+      retryAttemptSeconds: 60,
+      parameters: {
+        AccountId: { ResourceValue: { Value: 'RESOURCE_ID' } },
+        ...Object.fromEntries(Object.entries(staticParameters).map(([name, value]) => [name, { StaticValue: { Values: [value] } }])),
+      },
+    });
+
+    // ---- tamper watch
+    this.tamperWatch = new TamperWatch(this, 'TamperWatch', {
+      configRuleName: this.configRule.ref,
+      configRuleArn: this.configRule.attrArn,
+      remediationRoleArn: this.automationRole.roleArn,
+    });
+
+    // ---- the rule must be noticed when it cannot evaluate, and when the tamper watch cannot start it.
+    const notify = new cloudwatchActions.SnsAction(this.alertTopic);
+    const alarmOnFirstFailure = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(notify);
+    const failuresPerFiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+    alarmOnFirstFailure(
+      'RuleErrorsAlarm',
+      'The s3-policy-watch rule Lambda failed: Config has no current verdict. Its log group says which API, region and resource.',
+      this.ruleFunction.metricErrors(failuresPerFiveMinutes),
+    );
+    alarmOnFirstFailure(
+      'ReEvaluationFailedAlarm',
+      'The s3-policy-watch tamper watch could not start a re-evaluation after a change to the alarm chain. Its execution history says why.',
+      this.tamperWatch.reEvaluation.metricFailed(failuresPerFiveMinutes),
+    );
+
+    new CfnOutput(this, 'ConfigRuleName', { value: this.configRule.ref, description: 'The Config rule: Config console > Rules, or aws configservice describe-compliance-by-config-rule' });
+    new CfnOutput(this, 'RemediationDocumentName', { value: this.document.ref, description: 'The SSM Automation document Config runs on a NON_COMPLIANT account' });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn, description: 'Where failures of the rule itself are announced' });
+
+    this.acknowledgeNagFindings(settings, ruleAccess, remediationAccess);
+    tolerateRedundantRoleDependency(this.ruleFunction);
+    tolerateRedundantRoleDependency(this.tamperWatch.reEvaluation);
+  }
+
+  /**
+   * Each cdk-nag finding that stays, acknowledged where it arises, with the reason. `Resource: '*'` comes only from
+   * the one list of unscoped actions (infra/iam.ts); every other wildcard is a name pattern inside one resource type
+   * of this account.
+   */
+  private acknowledgeNagFindings(settings: DeployContext, ruleAccess: Grant[], remediationAccess: Grant[]): void {
+    const unscoped = (grants: Grant[]) => ({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `Granted on '*' only: ${grants
+        .filter((grant) => grant.action in UNSCOPED_ACTIONS)
+        .map(({ action }) => `${action} (${UNSCOPED_ACTIONS[action]})`)
+        .join('; ')}`,
+    });
+    const wildcard = (resource: string, reason: string) => ({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+
+    Validations.of(this.ruleRole).acknowledge(
+      unscoped(ruleAccess),
+      wildcard(
+        'arn:<AWS::Partition>:cloudtrail:*:<AWS::AccountId>:trail/*',
+        "The rule reads the status and event selectors of this account's trails, in any region: which trails exist is what it evaluates.",
+      ),
+      wildcard(
+        'arn:<AWS::Partition>:logs:*:<AWS::AccountId>:log-group:*',
+        "The rule reads the metric filters of the log group a trail delivers to, which may be any log group of this account, in any region.",
+      ),
+      wildcard(
+        'arn:<AWS::Partition>:cloudwatch:*:<AWS::AccountId>:alarm:*',
+        "The rule lists the alarms of the log group's region to find metric-math alarms on the filter's metric; any alarm of this account may be one.",
+      ),
+      wildcard(
+        'arn:<AWS::Partition>:sns:*:*:*',
+        "The rule lists the subscribers of the topics the alarms notify; that may be a central alerts topic of another account, whose topic policy decides.",
+      ),
+    );
+
+    Validations.of(this.automationRole).acknowledge(
+      unscoped(remediationAccess),
+      wildcard(
+        `arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:${RESOURCE_PREFIX}*`,
+        `The remediation creates and configures only topics named ${RESOURCE_PREFIX}..., the names its document enforces (allowedPattern).`,
+      ),
+      wildcard(
+        `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${RESOURCE_PREFIX}*`,
+        `The remediation writes and reads back only alarms named ${RESOURCE_PREFIX}..., the names its document enforces (allowedPattern).`,
+      ),
+    );
+    if (!settings.createTrail) {
+      // The created log group's ARN is a GetAtt, which cdk-nag does not read as a wildcard.
+      Validations.of(this.automationRole).acknowledge(
+        wildcard(
+          `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${settings.trailLogGroupName}:*`,
+          "The remediation writes and reads back the metric filters of the trail's log group only; the trailing :* is how the log-group resource type is named.",
+        ),
+      );
+    }
+
+    Validations.of(this.tamperWatch.reEvaluation).acknowledge(
+      {
+        id: 'AwsSolutions-SF1',
+        reason:
+          'A standard workflow of one API call: its execution history keeps every run\'s input, retries and error for 90 days, and a failed run raises ReEvaluationFailedAlarm on the alert topic.',
+      },
+      { id: 'AwsSolutions-SF2', reason: 'A single StartConfigRulesEvaluation call: X-Ray would trace nothing beyond what the execution history shows.' },
+    );
+  }
+}

@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { defineApp } from '../../infra/app';
+import { ContextError, readDeployContext, type DeployContext } from '../../infra/context';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+function read(context: Record<string, unknown>): DeployContext {
+  return readDeployContext((key) => context[key], Object.keys(context));
+}
+
+/** The problems a context is refused with. */
+function problems(context: Record<string, unknown>): string[] {
+  try {
+    read(context);
+  } catch (error) {
+    if (error instanceof ContextError) return error.problems;
+    throw error;
+  }
+  throw new Error(`context was accepted: ${JSON.stringify(context)}`);
+}
+
+const LOG_GROUP = { trailLogGroupName: 'CloudTrail/DefaultLogGroup' };
+
+test('defaults: everything but the log group; the remediation defaults come from the document', () => {
+  expect(read(LOG_GROUP)).toEqual({
+    trailLogGroupName: 'CloudTrail/DefaultLogGroup',
+    createTrail: false,
+    notificationEmail: 'none',
+    ruleInputParameters: { RequiredEvents: 'POLICY', SecurityHubParity: 'false' },
+    patternProfile: 'CIS',
+    evaluationFrequency: 'TwentyFour_Hours',
+    alarmPeriodSeconds: 300,
+    logLevel: 'INFO',
+  });
+});
+
+test('cdk.json alone is enough to synthesize a fresh clone', () => {
+  const { context } = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  expect(() => read(context)).not.toThrow();
+});
+
+test('takes values as cdk.json types them and as -c passes them (text)', () => {
+  const typed = read({ ...LOG_GROUP, createTrail: true, securityHubParity: true, alarmPeriodSeconds: 600, requiredEvents: 'CIS' });
+  const text = read({ ...LOG_GROUP, createTrail: 'true', securityHubParity: 'true', alarmPeriodSeconds: '600', requiredEvents: 'CIS' });
+  expect(text).toEqual(typed);
+  expect(typed).toMatchObject({ createTrail: true, alarmPeriodSeconds: 600, ruleInputParameters: { RequiredEvents: 'CIS', SecurityHubParity: 'true' } });
+});
+
+test('a missing log group name is refused, naming the key', () => {
+  expect(problems({})).toEqual([expect.stringMatching(/^trailLogGroupName is missing; expected a log group name/)]);
+});
+
+test.each([
+  ['evaluationFrequency', 'Daily', /evaluationFrequency "Daily" is not allowed: expected One_Hour, Three_Hours, Six_Hours, Twelve_Hours, TwentyFour_Hours/],
+  ['createTrail', 'yes', /createTrail "yes" is not allowed: expected true or false/],
+  ['securityHubParity', 'TRUE ', /securityHubParity "TRUE " is not allowed: expected true or false/],
+  ['logLevel', 'verbose', /logLevel "verbose" is not allowed: expected TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT/],
+  ['patternProfile', 'STRICT', /patternProfile "STRICT" is not allowed: expected POLICY or CIS/],
+  ['notificationEmail', 'secops@', /notificationEmail "secops@" is not allowed: expected an email address or none/],
+  ['alarmPeriodSeconds', '45', /alarmPeriodSeconds "45" is not allowed: expected 10, 30 or a multiple of 60 up to 3600/],
+  ['alarmPeriodSeconds', '7200', /alarmPeriodSeconds "7200" is not allowed/],
+  ['trailLogGroupName', 'CloudTrail logs', /trailLogGroupName "CloudTrail logs" is not allowed: expected a log group name/],
+  ['requiredEvents', { events: 'CIS' }, /requiredEvents must be POLICY, CIS or a comma list of S3 event names, got \{"events":"CIS"\}/],
+])('%s=%j is refused with what the key accepts', (key, value, message) => {
+  expect(problems({ ...LOG_GROUP, [key]: value })).toEqual([expect.stringMatching(message)]);
+});
+
+test('a misspelt required event is refused by the rule\'s own parser, naming it', () => {
+  const [problem, ...others] = problems({ ...LOG_GROUP, requiredEvents: 'PutBucketPolicy,DeleteBucketPolicyy' });
+  expect(others).toEqual([]);
+  expect(problem).toMatch(/^requiredEvents "PutBucketPolicy,DeleteBucketPolicyy" is not allowed: .*DeleteBucketPolicyy/);
+});
+
+test('a remediation that could never satisfy the rule is refused: POLICY filter for the CIS events', () => {
+  const [problem, ...others] = problems({ ...LOG_GROUP, requiredEvents: 'CIS', patternProfile: 'POLICY' });
+  expect(others).toEqual([]);
+  expect(problem).toMatch(/^patternProfile POLICY does not cover requiredEvents \(misses PutBucketAcl, PutBucketCors, .*\)/);
+  // The CIS filter covers both event sets, and the POLICY filter the policy events.
+  expect(() => read({ ...LOG_GROUP, requiredEvents: 'CIS', patternProfile: 'CIS' })).not.toThrow();
+  expect(() => read({ ...LOG_GROUP, requiredEvents: 'POLICY', patternProfile: 'POLICY' })).not.toThrow();
+});
+
+test('Security Hub parity needs the CIS filter text', () => {
+  expect(problems({ ...LOG_GROUP, securityHubParity: 'true', patternProfile: 'POLICY' })).toEqual([
+    expect.stringMatching(/^securityHubParity true needs the exact CIS filter text, which patternProfile POLICY does not write/),
+  ]);
+});
+
+test('a key in the wrong case is refused rather than ignored', () => {
+  expect(problems({ ...LOG_GROUP, NotificationEmail: 'secops@example.com' })).toEqual([
+    'NotificationEmail: unknown key; did you mean notificationEmail? (keys are case-sensitive)',
+  ]);
+});
+
+test('every problem is reported at once', () => {
+  expect(problems({ evaluationFrequency: 'Daily', createTrail: 'maybe' })).toHaveLength(3);
+});
+
+test('the app refuses bad context before it builds anything', () => {
+  const app = new App({ context: { ...LOG_GROUP, evaluationFrequency: 'Daily' } });
+  expect(() => defineApp(app)).toThrow(ContextError);
+  expect(app.node.children).toHaveLength(0);
+});
+
+test('`cdk synth` with bad context fails, saying which key and what it accepts', () => {
+  const outdir = fs.mkdtempSync(path.join(ROOT, 'cdk.out.context-test-'));
+  try {
+    const result = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'cdk'),
+      ['synth', '--no-notices', '--quiet', '-o', outdir, '-c', 'evaluationFrequency=Daily'],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } },
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('evaluationFrequency "Daily" is not allowed: expected One_Hour, Three_Hours, Six_Hours, Twelve_Hours, TwentyFour_Hours');
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+});

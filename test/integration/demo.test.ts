@@ -1,0 +1,58 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const BIN = join(__dirname, '../../bin/s3-policy-watch.js');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pidIn = (output: string) => Number(/\(pid (\d+)\)/.exec(output)?.[1]);
+
+describe('npm start (s3-policy-watch demo)', () => {
+  test('runs the whole loop on its own moto server: NON_COMPLIANT, remediation, COMPLIANT; then stops the server', () => {
+    const result = spawnSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8', timeout: 60_000 });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const out = result.stdout;
+    const before = out.indexOf('NON_COMPLIANT: account 123456789012');
+    const after = out.indexOf('COMPLIANT: account 123456789012', before + 20);
+    expect(before).toBeGreaterThan(0);
+    expect(after).toBeGreaterThan(before);
+    // The near-miss is explained, not just failed.
+    expect(out).toContain('filter "s3-bucket-policy-changes" matches no PutBucketPolicy or DeleteBucketPolicy record');
+    expect(out).toMatch(/\[\d+\/\d+\] PutCisMetricFilter \.\.\. ok \(\d+ ms\)/);
+    expect(out).toContain('NON_COMPLIANT -> remediated -> COMPLIANT');
+    expect(alive(pidIn(out))).toBe(false);
+  });
+
+  test('Ctrl-C stops the emulator too', async () => {
+    const child = spawn(process.execPath, [BIN, 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const listening = new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/\(pid \d+\)/.test(output)) resolve();
+      });
+    });
+    await listening;
+    const pid = pidIn(output);
+    expect(alive(pid)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(alive(pid)).toBe(false);
+  });
+
+  test('without moto it says how to install it and exits 2', () => {
+    const result = spawnSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8', env: { ...process.env, S3PW_PYTHON: '/nonexistent/python3' } });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('pip install "moto[server]"');
+  });
+});
