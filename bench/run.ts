@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchAccountScale, benchColdStart, benchRemediation } from './account';
 import { benchEngine } from './engine';
 import { benchPeers } from './peers';
 import type { Section } from './measure';
@@ -11,7 +12,10 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const wanted = (name: string) => only.length === 0 || only.includes(name);
   if (wanted('peers')) sections.push(benchPeers());
+  if (wanted('scale')) sections.push(await benchAccountScale());
+  if (wanted('cold-start')) sections.push(await benchColdStart());
   if (wanted('engine')) sections.push(benchEngine());
+  if (wanted('remediation')) sections.push(await benchRemediation());
   const header = [
     '# s3-policy-watch benchmark results',
     '',

@@ -1,4 +1,3 @@
-import benignRecords from './benign-records.json';
 
 /**
  * Canonical CloudTrail records, written from the shapes of real records (shared/corpus/cloudtrail-s3-events.json):
@@ -88,6 +87,66 @@ const DEFAULT_IDENTITY = {
   },
 };
 
+interface RecordSpec {
+  eventSource: string;
+  eventName: string;
+  readOnly: boolean;
+  requestParameters: Record<string, unknown>;
+  responseElements?: unknown;
+  resources?: unknown[];
+  /** S3 data events are not management events. */
+  dataEvent?: boolean;
+  region?: string;
+  /** The S3 host the call was sent to (S3 records carry it; other services do not). */
+  s3Host?: string;
+}
+
+/**
+ * A successful API call as CloudTrail writes it to CloudWatch Logs, with the envelope every record shares
+ * (who, from where, with which client, ids, times, TLS).
+ */
+function cloudTrailRecord(spec: RecordSpec): CloudTrailRecord {
+  const s3 = spec.s3Host !== undefined;
+  return {
+    eventVersion: '1.09',
+    userIdentity: structuredClone(DEFAULT_IDENTITY),
+    eventTime: '2024-05-14T10:01:17Z',
+    eventSource: spec.eventSource,
+    eventName: spec.eventName,
+    awsRegion: spec.region ?? 'us-east-1',
+    sourceIPAddress: '198.51.100.24',
+    userAgent: '[aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.8]',
+    requestParameters: spec.requestParameters,
+    responseElements: spec.responseElements ?? null,
+    ...(s3 ? { additionalEventData: { SignatureVersion: 'SigV4', CipherSuite: 'TLS_AES_128_GCM_SHA256', bytesTransferredIn: 312, AuthenticationMethod: 'AuthHeader', bytesTransferredOut: 0 } } : {}),
+    requestID: '8E96D972160106FA',
+    eventID: '3b5c1e2a-7d41-4c8e-9a6f-000000000001',
+    readOnly: spec.readOnly,
+    ...(spec.resources ? { resources: spec.resources } : {}),
+    eventType: 'AwsApiCall',
+    managementEvent: !spec.dataEvent,
+    recipientAccountId: ACCOUNT,
+    eventCategory: spec.dataEvent ? 'Data' : 'Management',
+    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: spec.s3Host ?? `${spec.eventSource.split('.')[0]}.amazonaws.com` },
+  };
+}
+
+const bucketResource = (bucket: string) => ({ accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` });
+
+/** A call on one S3 bucket: the bucket name, its host and its resource entry. */
+function s3BucketRecord(eventName: string, readOnly: boolean, request: Record<string, unknown>, bucket = BUCKET, region = 'us-east-1'): CloudTrailRecord {
+  const host = `${bucket}.s3.${region}.amazonaws.com`;
+  return cloudTrailRecord({
+    eventSource: 's3.amazonaws.com',
+    eventName,
+    readOnly,
+    region,
+    s3Host: host,
+    requestParameters: { bucketName: bucket, Host: host, ...structuredClone(request) },
+    resources: [bucketResource(bucket)],
+  });
+}
+
 /**
  * A successful S3 bucket-configuration change as CloudTrail writes it. The fields that the event fixes
  * (design.md "What matches every required change event means") are set here and nowhere else.
@@ -95,28 +154,7 @@ const DEFAULT_IDENTITY = {
 export function s3ChangeRecord(eventName: string, bucket = BUCKET, region = 'us-east-1'): CloudTrailRecord {
   const body = REQUEST_BODIES[eventName];
   if (!body) throw new Error(`no canonical record for S3 event ${eventName}`);
-  return {
-    eventVersion: '1.09',
-    userIdentity: structuredClone(DEFAULT_IDENTITY),
-    eventTime: '2024-05-14T10:01:17Z',
-    eventSource: 's3.amazonaws.com',
-    eventName,
-    awsRegion: region,
-    sourceIPAddress: '198.51.100.24',
-    userAgent: '[aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.8]',
-    requestParameters: { bucketName: bucket, Host: `${bucket}.s3.${region}.amazonaws.com`, ...structuredClone(body) },
-    responseElements: null,
-    additionalEventData: { SignatureVersion: 'SigV4', CipherSuite: 'TLS_AES_128_GCM_SHA256', bytesTransferredIn: 312, AuthenticationMethod: 'AuthHeader', bytesTransferredOut: 0 },
-    requestID: '8E96D972160106FA',
-    eventID: '3b5c1e2a-7d41-4c8e-9a6f-000000000001',
-    readOnly: false,
-    resources: [{ accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` }],
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId: ACCOUNT,
-    eventCategory: 'Management',
-    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${bucket}.s3.${region}.amazonaws.com` },
-  };
+  return s3BucketRecord(eventName, false, body, bucket, region);
 }
 
 /**
@@ -177,8 +215,66 @@ export function directoryBucketChangeRecord(eventName: string): CloudTrailRecord
   return record;
 }
 
+/** An IAM policy document as IAM records carry it: a JSON string, so its quotes are escaped in the raw message. */
+const policyDocument = (statement: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] }, null, 2);
+
 /** Records that must not raise the alarm: reads, other services' writes, records that only mention the names. */
-export const BENIGN_RECORDS: readonly CatalogRecord[] = benignRecords as CatalogRecord[];
+export const BENIGN_RECORDS: readonly CatalogRecord[] = [
+  { id: 'ben-GetBucketPolicy', record: s3BucketRecord('GetBucketPolicy', true, { policy: [''] }) },
+  { id: 'ben-GetBucketPolicyStatus', record: s3BucketRecord('GetBucketPolicyStatus', true, { policyStatus: [''] }) },
+  { id: 'ben-GetBucketAcl', record: s3BucketRecord('GetBucketAcl', true, { acl: [''] }) },
+  {
+    id: 'ben-ListBuckets',
+    record: cloudTrailRecord({ eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', readOnly: true, s3Host: 's3.us-east-1.amazonaws.com', requestParameters: { Host: 's3.us-east-1.amazonaws.com' } }),
+  },
+  { id: 'ben-CreateBucket', record: s3BucketRecord('CreateBucket', false, { 'x-amz-object-ownership': 'BucketOwnerEnforced' }, 'example-new-bucket') },
+  { id: 'ben-PutBucketTagging', record: s3BucketRecord('PutBucketTagging', false, { tagging: [''], Tagging: { TagSet: { Tag: { Key: 'team', Value: 'data' } } } }) },
+  {
+    id: 'ben-PutObject',
+    record: cloudTrailRecord({
+      eventSource: 's3.amazonaws.com',
+      eventName: 'PutObject',
+      readOnly: false,
+      dataEvent: true,
+      s3Host: `${BUCKET}.s3.us-east-1.amazonaws.com`,
+      requestParameters: { bucketName: BUCKET, Host: `${BUCKET}.s3.us-east-1.amazonaws.com`, key: 'reports/2024/05/summary.csv' },
+      responseElements: { 'x-amz-server-side-encryption': 'AES256' },
+      resources: [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${BUCKET}/reports/2024/05/summary.csv` }, bucketResource(BUCKET)],
+    }),
+  },
+  {
+    id: 'ben-iam-PutRolePolicy',
+    record: cloudTrailRecord({
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'PutRolePolicy',
+      readOnly: false,
+      requestParameters: { roleName: 'app-reader', policyName: 'read-reports', policyDocument: policyDocument({ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/reports/*` }) },
+    }),
+  },
+  {
+    id: 'ben-iam-CreatePolicy-mentions-PutBucketPolicy',
+    record: cloudTrailRecord({
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'CreatePolicy',
+      readOnly: false,
+      requestParameters: {
+        policyName: 'DenyBucketPolicyEdits',
+        policyDocument: policyDocument({ Sid: 'DenyBucketPolicyEdits', Effect: 'Deny', Action: ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'], Resource: '*' }),
+        description: 'Guardrail for bucket policy edits',
+      },
+      responseElements: { policy: { policyName: 'DenyBucketPolicyEdits', policyId: 'ANPAEXAMPLEPOLICYID01', arn: `arn:aws:iam::${ACCOUNT}:policy/DenyBucketPolicyEdits`, path: '/', defaultVersionId: 'v1', isAttachable: true } },
+    }),
+  },
+  {
+    id: 'ben-cloudtrail-LookupEvents-PutBucketPolicy',
+    record: cloudTrailRecord({
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventName: 'LookupEvents',
+      readOnly: true,
+      requestParameters: { lookupAttributes: [{ attributeKey: 'EventName', attributeValue: 'PutBucketPolicy' }], maxResults: 50 },
+    }),
+  },
+].map((entry) => ({ ...entry, eventName: entry.record.eventName as string }));
 
 /**
  * Realistic variants of one change event: other principals, regions, clients, buckets and policy
