@@ -3,6 +3,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchAccountScale, benchColdStart, benchRemediation } from './account';
 import { benchEngine } from './engine';
+import { benchFaults } from './faults';
+import { benchOrganization } from './organization';
 import { benchPeers } from './peers';
 import type { Section } from './measure';
 
@@ -16,6 +18,8 @@ async function main(): Promise<void> {
   if (wanted('cold-start')) sections.push(await benchColdStart());
   if (wanted('engine')) sections.push(benchEngine());
   if (wanted('remediation')) sections.push(await benchRemediation());
+  if (wanted('organization')) sections.push(await benchOrganization());
+  if (wanted('faults')) sections.push(await benchFaults());
   const header = [
     '# s3-policy-watch benchmark results',
     '',

@@ -15,11 +15,21 @@ export const AWS_OPTIONS = {
  * followed by the command's usage line.
  */
 export function parseOptions<O extends Options>(argv: string[], options: O, usage: string, allowPositionals = false) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals });
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals, tokens: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nusage: ${usage}`);
   }
+  // parseArgs keeps the last of a repeated option; two values for one setting is a mistake to point out.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option' || options[token.name]?.multiple) continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once; give it once\nusage: ${usage}`);
+    seen.add(token.name);
+  }
+  const { tokens: _tokens, ...result } = parsed;
+  return result;
 }
 
 /** A required string option, or a UsageError that names it. */
@@ -46,6 +56,9 @@ export function awsConnection(
 ): ClientOptions {
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new UsageError(`no region: pass --region or set AWS_REGION\nusage: ${usage}`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new UsageError(`"${region}" is not an AWS region name such as us-east-1 or eu-west-1 (from ${values.region ? '--region' : 'AWS_REGION'})`);
+  }
   const endpoint = values['endpoint-url'];
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw new UsageError(`--endpoint-url must be an http(s) URL such as http://127.0.0.1:5000 (got "${endpoint}")`);

@@ -32,6 +32,15 @@ export interface DeployContext {
   evaluationFrequency: EvaluationFrequency;
   alarmPeriodSeconds: number;
   logLevel: LogLevel;
+  /**
+   * The rule Lambda role is named `<ruleRoleName>-<region>`: a fixed name, so that a trail owner's read-only role can
+   * trust it in every member account (IAM names are per account, and a StackSet puts one stack in each region).
+   */
+  ruleRoleName: string;
+  /** Rule parameter TrailOwnerReadRoleName, and the name of the read-only role in the trail owner's account. */
+  trailOwnerReadRoleName?: string;
+  /** Whether the stack attaches the automatic remediation (an account covered only by another's trail has nothing to remediate). */
+  remediation: boolean;
 }
 
 export class ContextError extends Error {
@@ -40,6 +49,9 @@ export class ContextError extends Error {
     super(`invalid CDK context (cdk.json "context" or -c key=value):\n  ${problems.join('\n  ')}`);
   }
 }
+
+/** `-<region>` is appended to the rule role's name; IAM role names have at most 64 characters, and a region 14. */
+export const MAX_RULE_ROLE_NAME_LENGTH = 64 - '-ap-southeast-5'.length;
 
 /** Reads one context key: a value from cdk.json keeps its JSON type, one from `-c` is always a string. */
 export type ContextLookup = (key: string) => unknown;
@@ -57,6 +69,9 @@ export const CONTEXT_KEYS = {
   alarmPeriodSeconds: { default: documentParameters.AlarmPeriodSeconds!.default, allowed: '10, 30 or a multiple of 60 up to 3600' },
   securityHubParity: { default: false, allowed: 'true or false' },
   logLevel: { default: 'INFO', allowed: LOG_LEVELS.join(', ') },
+  ruleRoleName: { default: 's3-policy-watch-rule', allowed: `an IAM role name of 1-${MAX_RULE_ROLE_NAME_LENGTH} letters, digits and +=,.@_- (the region is appended)` },
+  trailOwnerReadRoleName: { default: 'none', allowed: 'an IAM role name, or none' },
+  remediation: { default: true, allowed: 'true or false' },
 } as const;
 
 type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -116,10 +131,23 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
   const logLevel = oneOf('logLevel', LOG_LEVELS);
   const requiredEvents = text('requiredEvents');
   const securityHubParity = flag('securityHubParity');
+  const remediation = flag('remediation');
+  const ruleRoleName = text('ruleRoleName');
+  if (ruleRoleName !== undefined && !new RegExp(`^[\\w+=,.@-]{1,${MAX_RULE_ROLE_NAME_LENGTH}}$`).test(ruleRoleName)) {
+    problems.push(`ruleRoleName "${ruleRoleName}" is not allowed: expected ${CONTEXT_KEYS.ruleRoleName.allowed}`);
+  }
+  const readRoleText = text('trailOwnerReadRoleName');
+  const trailOwnerReadRoleName = readRoleText === 'none' ? undefined : readRoleText;
+  const readRoleProblem = trailOwnerReadRoleName === undefined ? undefined : ruleParameterProblem({ TrailOwnerReadRoleName: trailOwnerReadRoleName });
+  if (readRoleProblem) problems.push(`trailOwnerReadRoleName "${trailOwnerReadRoleName}" is not allowed: ${readRoleProblem} (or none)`);
 
   let ruleInputParameters: Record<string, string> | undefined;
   if (requiredEvents !== undefined && securityHubParity !== undefined) {
-    ruleInputParameters = { RequiredEvents: requiredEvents, SecurityHubParity: String(securityHubParity) };
+    ruleInputParameters = {
+      RequiredEvents: requiredEvents,
+      SecurityHubParity: String(securityHubParity),
+      ...(trailOwnerReadRoleName !== undefined && !readRoleProblem ? { TrailOwnerReadRoleName: trailOwnerReadRoleName } : {}),
+    };
     try {
       const rule = parseRuleParameters(ruleInputParameters);
       if (patternProfile !== undefined) problems.push(...remediationMismatch(patternProfile, rule.requiredEvents, rule.allowOverBroadFilter, securityHubParity));
@@ -139,7 +167,21 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
     evaluationFrequency: evaluationFrequency!,
     alarmPeriodSeconds: Number(alarmPeriod),
     logLevel: logLevel!,
+    ruleRoleName: ruleRoleName!,
+    ...(trailOwnerReadRoleName !== undefined ? { trailOwnerReadRoleName } : {}),
+    remediation: remediation!,
   };
+}
+
+/** Why the rule's own parser refuses these parameters, or undefined when it takes them. */
+function ruleParameterProblem(parameters: Record<string, string>): string | undefined {
+  try {
+    parseRuleParameters(parameters);
+    return undefined;
+  } catch (error) {
+    if (error instanceof RuleParameterError) return error.message;
+    throw error;
+  }
 }
 
 /**

@@ -22,6 +22,17 @@ export interface Grant {
   resources?: string[];
 }
 
+/** The cdk-nag acknowledgment of the grants on '*': each action of UNSCOPED_ACTIONS, with its reason. */
+export function unscopedAcknowledgment(grants: Grant[]): { id: string; reason: string } {
+  const reasons = grants.filter((grant) => grant.action in UNSCOPED_ACTIONS).map(({ action }) => `${action} (${UNSCOPED_ACTIONS[action]})`);
+  return { id: 'AwsSolutions-IAM5[Resource::*]', reason: `Granted on '*' only: ${reasons.join('; ')}` };
+}
+
+/** The cdk-nag acknowledgment of one wildcard resource (as cdk-nag writes it: `<AWS::Partition>`...), with its reason. */
+export function wildcardAcknowledgment(resource: string, reason: string): { id: string; reason: string } {
+  return { id: `AwsSolutions-IAM5[Resource::${resource}]`, reason };
+}
+
 /** Policy statements for the grants: one per distinct resource set, unscoped actions together on '*'. */
 export function grantStatements(grants: Grant[]): iam.PolicyStatement[] {
   const byResources = new Map<string, { resources: string[]; actions: string[] }>();
@@ -45,6 +56,8 @@ export function grantStatements(grants: Grant[]): iam.PolicyStatement[] {
 export interface RuleReadScope {
   partition: string;
   account: string;
+  /** Rule parameter TrailOwnerReadRoleName: the role the rule may assume in a trail owner's account. */
+  trailOwnerReadRoleName?: string;
 }
 
 /**
@@ -52,9 +65,15 @@ export interface RuleReadScope {
  * Trails, log groups and alarms are this account's in any region: gather.ts reads only this account's trails and
  * log groups. Topics may be another account's (a central alerts topic); that account's topic policy decides.
  */
-export function ruleGrants({ partition, account }: RuleReadScope): Grant[] {
+export function ruleGrants({ partition, account, trailOwnerReadRoleName }: RuleReadScope): Grant[] {
   const anyRegion = (service: string, resource: string) => `arn:${partition}:${service}:*:${account}:${resource}`;
+  // The trail owner is whichever account owns an organization trail the member sees; that role's trust policy
+  // decides who gets in (infra/trail-owner-read.ts).
+  const assumeTrailOwnerRead: Grant[] = trailOwnerReadRoleName
+    ? [{ action: 'sts:AssumeRole', resources: [`arn:${partition}:iam::*:role/${trailOwnerReadRoleName}`] }]
+    : [];
   return [
+    ...assumeTrailOwnerRead,
     { action: 'cloudtrail:DescribeTrails' },
     { action: 'cloudtrail:GetTrailStatus', resources: [anyRegion('cloudtrail', 'trail/*')] },
     { action: 'cloudtrail:GetEventSelectors', resources: [anyRegion('cloudtrail', 'trail/*')] },
@@ -63,6 +82,33 @@ export function ruleGrants({ partition, account }: RuleReadScope): Grant[] {
     { action: 'cloudwatch:DescribeAlarms', resources: [anyRegion('cloudwatch', 'alarm:*')] },
     { action: 'sns:ListSubscriptionsByTopic', resources: [`arn:${partition}:sns:*:*:*`] },
     { action: 'config:PutEvaluations' },
+  ];
+}
+
+/** Where the trail owner's read-only role reaches: its own account, in the region of the trail and its log group. */
+export interface TrailOwnerReadScope {
+  partition: string;
+  account: string;
+  region: string;
+  /** The log group the organization trail delivers to. */
+  logGroupName: string;
+}
+
+/**
+ * What rule/gather.ts reads through the trail owner's role: the trail's status and event selectors, the filters of
+ * its log group, the alarms on their metrics and the alarms' topics (DescribeTrails is the member's own call).
+ * CloudWatch Logs authorizes a log group both as `log-group:NAME` and as `log-group:NAME:*`, depending on the API:
+ * both are granted, for that one log group.
+ */
+export function trailOwnerReadGrants({ partition, account, region, logGroupName }: TrailOwnerReadScope): Grant[] {
+  const here = (service: string, resource: string) => `arn:${partition}:${service}:${region}:${account}:${resource}`;
+  return [
+    { action: 'cloudtrail:GetTrailStatus', resources: [here('cloudtrail', 'trail/*')] },
+    { action: 'cloudtrail:GetEventSelectors', resources: [here('cloudtrail', 'trail/*')] },
+    { action: 'logs:DescribeMetricFilters', resources: [here('logs', `log-group:${logGroupName}`), here('logs', `log-group:${logGroupName}:*`)] },
+    { action: 'cloudwatch:DescribeAlarmsForMetric' },
+    { action: 'cloudwatch:DescribeAlarms', resources: [here('cloudwatch', 'alarm:*')] },
+    { action: 'sns:ListSubscriptionsByTopic', resources: [`arn:${partition}:sns:${region}:*:*`] },
   ];
 }
 

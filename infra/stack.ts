@@ -4,7 +4,7 @@
  * and, optionally, the trail the chain starts from.
  */
 import * as path from 'node:path';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
@@ -13,6 +13,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -20,12 +21,19 @@ import type { Construct } from 'constructs';
 import { RESOURCE_PREFIX, remediationDocument } from '../remediation/document';
 import { tolerateRedundantRoleDependency } from './cfn-lint';
 import type { DeployContext } from './context';
-import { grantStatements, remediationGrants, ruleGrants, UNSCOPED_ACTIONS, type Grant } from './iam';
+import { grantStatements, remediationGrants, ruleGrants, unscopedAcknowledgment as unscoped, wildcardAcknowledgment as wildcard, type Grant } from './iam';
+import { codeBucketName, RULE_BUNDLING } from './rule-package';
 import { TamperWatch } from './tamper-watch';
 import { ManagementTrail } from './trail';
 
 export interface S3PolicyWatchStackProps extends StackProps {
   settings: DeployContext;
+  /**
+   * Take the rule's code from `s3://<RuleCodeBucketPrefix>-<region>/<ruleCodeKey>` (infra/rule-package.ts), the
+   * prefix a parameter of the template, instead of bundling it as a CDK asset: for a StackSet, which cannot
+   * publish assets.
+   */
+  ruleCodeKey?: string;
 }
 
 /** The project root: esbuild bundles rule/handler.ts from here, with the project's package-lock.json. */
@@ -34,13 +42,14 @@ const PROJECT_ROOT = path.join(__dirname, '..');
 export class S3PolicyWatchStack extends Stack {
   readonly key: kms.Key;
   readonly alertTopic: sns.Topic;
-  readonly ruleFunction: nodejs.NodejsFunction;
+  readonly ruleFunction: lambda.Function;
   readonly ruleRole: iam.Role;
   readonly ruleLogGroup: logs.LogGroup;
   readonly configRule: config.CfnConfigRule;
-  readonly document: ssm.CfnDocument;
-  readonly automationRole: iam.Role;
-  readonly remediation: config.CfnRemediationConfiguration;
+  /** The remediation, unless the context turns it off (`remediation=false`). */
+  readonly document?: ssm.CfnDocument;
+  readonly automationRole?: iam.Role;
+  readonly remediation?: config.CfnRemediationConfiguration;
   readonly tamperWatch: TamperWatch;
   readonly trail?: ManagementTrail;
 
@@ -95,6 +104,8 @@ export class S3PolicyWatchStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.ruleRole = new iam.Role(this, 'RuleRole', {
+      // A fixed name, so that a trail owner's read-only role can trust it by name in every member account.
+      roleName: `${settings.ruleRoleName}-${Aws.REGION}`,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 's3-policy-watch rule: reads the trail -> log group -> filter -> alarm -> topic chain and reports to Config',
     });
@@ -102,15 +113,11 @@ export class S3PolicyWatchStack extends Stack {
     this.ruleRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.ruleLogGroup.logGroupArn] }),
     );
-    const ruleAccess = ruleGrants({ partition: this.partition, account: this.account });
+    const ruleAccess = ruleGrants({ partition: this.partition, account: this.account, trailOwnerReadRoleName: settings.trailOwnerReadRoleName });
     for (const statement of grantStatements(ruleAccess)) this.ruleRole.addToPrincipalPolicy(statement);
 
-    this.ruleFunction = new nodejs.NodejsFunction(this, 'RuleFunction', {
+    const functionProps = {
       description: 's3-policy-watch: would a change to any S3 bucket policy raise an alarm that reaches a person?',
-      entry: path.join(PROJECT_ROOT, 'rule', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -125,15 +132,27 @@ export class S3PolicyWatchStack extends Stack {
         // Stack traces in the log point into rule/*.ts rather than into the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+    };
+    if (props.ruleCodeKey) {
+      const prefix = new CfnParameter(this, 'RuleCodeBucketPrefix', {
+        type: 'String',
+        description: `The rule's code is read from s3://PREFIX-REGION/${props.ruleCodeKey}: one bucket per region (infra/rule-package.ts uploads it)`,
+        allowedPattern: '^[a-z0-9][a-z0-9.-]{1,40}$',
+        constraintDescription: 'a bucket name prefix: lower-case letters, digits, dots and hyphens, at most 41 characters (the region is appended)',
+      });
+      const bucket = s3.Bucket.fromBucketName(this, 'RuleCodeBucket', codeBucketName(prefix.valueAsString, Aws.REGION));
+      this.ruleFunction = new lambda.Function(this, 'RuleFunction', { ...functionProps, code: lambda.Code.fromBucket(bucket, props.ruleCodeKey), handler: 'index.handler' });
+    } else {
+      this.ruleFunction = new nodejs.NodejsFunction(this, 'RuleFunction', {
+        ...functionProps,
+        entry: path.join(PROJECT_ROOT, 'rule', 'handler.ts'),
+        handler: 'handler',
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
         // The Node.js runtime ships AWS SDK v3; bundling it would only make the package bigger.
-        externalModules: ['@aws-sdk/*'],
-      },
-    });
+        bundling: { forceDockerBundling: false, ...RULE_BUNDLING, externalModules: [...RULE_BUNDLING.externalModules] },
+      });
+    }
 
     // ---- the Config rule
     this.ruleFunction.addPermission('ConfigInvoke', {
@@ -156,66 +175,16 @@ export class S3PolicyWatchStack extends Stack {
     this.configRule.node.addDependency(this.ruleFunction.node.findChild('ConfigInvoke'));
 
     // ---- the remediation
-    this.document = new ssm.CfnDocument(this, 'RemediationDocument', {
-      // No name: CloudFormation names it, so a change of content replaces the document cleanly.
-      documentType: 'Automation',
-      documentFormat: 'JSON',
-      content: remediationDocument,
-    });
-
-    const logGroupArn = this.trail?.logGroup.logGroupArn ?? this.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: `${settings.trailLogGroupName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.automationRole = new iam.Role(this, 'RemediationRole', {
-      description: 's3-policy-watch remediation: the SSM Automation document builds the filter -> alarm -> topic chain',
-      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': this.account },
-          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }) },
-        },
-      }),
-    });
-    const remediationAccess = remediationGrants(remediationDocument, {
-      logGroupArn,
-      topicArns: this.formatArn({ service: 'sns', resource: `${RESOURCE_PREFIX}*` }),
-      alarmArns: alarmArns(`${RESOURCE_PREFIX}*`),
-      configRuleArn: this.configRule.attrArn,
-    });
-    for (const statement of grantStatements(remediationAccess)) this.automationRole.addToPrincipalPolicy(statement);
-
-    const staticParameters: Record<string, string> = {
-      AutomationAssumeRole: this.automationRole.roleArn,
-      LogGroupName: this.trail?.logGroup.logGroupName ?? settings.trailLogGroupName,
-      PatternProfile: settings.patternProfile,
-      AlarmPeriodSeconds: String(settings.alarmPeriodSeconds),
-      KmsKeyArn: this.key.keyArn,
-      NotificationEmail: settings.notificationEmail,
-      ConfigRuleName: this.configRule.ref,
-    };
-    for (const name of [...Object.keys(staticParameters), 'AccountId']) {
-      if (!(name in remediationDocument.parameters)) throw new Error(`the remediation document declares no parameter ${name}`);
-    }
-    this.remediation = new config.CfnRemediationConfiguration(this, 'Remediation', {
-      configRuleName: this.configRule.ref,
-      targetType: 'SSM_DOCUMENT',
-      targetId: this.document.ref,
-      automatic: true,
-      maximumAutomaticAttempts: 5,
-      retryAttemptSeconds: 60,
-      parameters: {
-        AccountId: { ResourceValue: { Value: 'RESOURCE_ID' } },
-        ...Object.fromEntries(Object.entries(staticParameters).map(([name, value]) => [name, { StaticValue: { Values: [value] } }])),
-      },
-    });
+    const remediation = settings.remediation ? this.attachRemediation(settings, alarmArns) : undefined;
+    this.document = remediation?.document;
+    this.automationRole = remediation?.automationRole;
+    this.remediation = remediation?.configuration;
 
     // ---- tamper watch
     this.tamperWatch = new TamperWatch(this, 'TamperWatch', {
       configRuleName: this.configRule.ref,
       configRuleArn: this.configRule.attrArn,
-      remediationRoleArn: this.automationRole.roleArn,
+      remediationRoleArn: this.automationRole?.roleArn,
     });
 
     // ---- the rule must be noticed when it cannot evaluate, and when the tamper watch cannot start it.
@@ -242,12 +211,76 @@ export class S3PolicyWatchStack extends Stack {
     );
 
     new CfnOutput(this, 'ConfigRuleName', { value: this.configRule.ref, description: 'The Config rule: Config console > Rules, or aws configservice describe-compliance-by-config-rule' });
-    new CfnOutput(this, 'RemediationDocumentName', { value: this.document.ref, description: 'The SSM Automation document Config runs on a NON_COMPLIANT account' });
+    if (this.document) {
+      new CfnOutput(this, 'RemediationDocumentName', { value: this.document.ref, description: 'The SSM Automation document Config runs on a NON_COMPLIANT account' });
+    }
     new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn, description: 'Where failures of the rule itself are announced' });
 
-    this.acknowledgeNagFindings(settings, ruleAccess, remediationAccess);
+    this.acknowledgeNagFindings(settings, ruleAccess, remediation?.automationRole, remediation?.access);
     tolerateRedundantRoleDependency(this.ruleFunction);
     tolerateRedundantRoleDependency(this.tamperWatch.reEvaluation);
+  }
+
+  /**
+   * The SSM Automation document, the role it runs with (exactly the APIs it calls, on the trail's log group and on
+   * topics and alarms it names), and the automatic remediation configuration of the rule.
+   */
+  private attachRemediation(settings: DeployContext, alarmArns: (namePattern: string) => string) {
+    const document = new ssm.CfnDocument(this, 'RemediationDocument', {
+      // No name: CloudFormation names it, so a change of content replaces the document cleanly.
+      documentType: 'Automation',
+      documentFormat: 'JSON',
+      content: remediationDocument,
+    });
+
+    const logGroupArn = this.trail?.logGroup.logGroupArn ?? this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${settings.trailLogGroupName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const automationRole = new iam.Role(this, 'RemediationRole', {
+      description: 's3-policy-watch remediation: the SSM Automation document builds the filter -> alarm -> topic chain',
+      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' }) },
+        },
+      }),
+    });
+    const remediationAccess = remediationGrants(remediationDocument, {
+      logGroupArn,
+      topicArns: this.formatArn({ service: 'sns', resource: `${RESOURCE_PREFIX}*` }),
+      alarmArns: alarmArns(`${RESOURCE_PREFIX}*`),
+      configRuleArn: this.configRule.attrArn,
+    });
+    for (const statement of grantStatements(remediationAccess)) automationRole.addToPrincipalPolicy(statement);
+
+    const staticParameters: Record<string, string> = {
+      AutomationAssumeRole: automationRole.roleArn,
+      LogGroupName: this.trail?.logGroup.logGroupName ?? settings.trailLogGroupName,
+      PatternProfile: settings.patternProfile,
+      AlarmPeriodSeconds: String(settings.alarmPeriodSeconds),
+      KmsKeyArn: this.key.keyArn,
+      NotificationEmail: settings.notificationEmail,
+      ConfigRuleName: this.configRule.ref,
+    };
+    for (const name of [...Object.keys(staticParameters), 'AccountId']) {
+      if (!(name in remediationDocument.parameters)) throw new Error(`the remediation document declares no parameter ${name}`);
+    }
+    const configuration = new config.CfnRemediationConfiguration(this, 'Remediation', {
+      configRuleName: this.configRule.ref,
+      targetType: 'SSM_DOCUMENT',
+      targetId: document.ref,
+      automatic: true,
+      maximumAutomaticAttempts: 5,
+      retryAttemptSeconds: 60,
+      parameters: {
+        AccountId: { ResourceValue: { Value: 'RESOURCE_ID' } },
+        ...Object.fromEntries(Object.entries(staticParameters).map(([name, value]) => [name, { StaticValue: { Values: [value] } }])),
+      },
+    });
+    return { document, automationRole, configuration, access: remediationAccess };
   }
 
   /**
@@ -255,16 +288,7 @@ export class S3PolicyWatchStack extends Stack {
    * the one list of unscoped actions (infra/iam.ts); every other wildcard is a name pattern inside one resource type
    * of this account.
    */
-  private acknowledgeNagFindings(settings: DeployContext, ruleAccess: Grant[], remediationAccess: Grant[]): void {
-    const unscoped = (grants: Grant[]) => ({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `Granted on '*' only: ${grants
-        .filter((grant) => grant.action in UNSCOPED_ACTIONS)
-        .map(({ action }) => `${action} (${UNSCOPED_ACTIONS[action]})`)
-        .join('; ')}`,
-    });
-    const wildcard = (resource: string, reason: string) => ({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
-
+  private acknowledgeNagFindings(settings: DeployContext, ruleAccess: Grant[], automationRole?: iam.Role, remediationAccess: Grant[] = []): void {
     Validations.of(this.ruleRole).acknowledge(
       unscoped(ruleAccess),
       wildcard(
@@ -284,8 +308,28 @@ export class S3PolicyWatchStack extends Stack {
         "The rule lists the subscribers of the topics the alarms notify; that may be a central alerts topic of another account, whose topic policy decides.",
       ),
     );
+    if (settings.trailOwnerReadRoleName) {
+      Validations.of(this.ruleRole).acknowledge(
+        wildcard(
+          `arn:<AWS::Partition>:iam::*:role/${settings.trailOwnerReadRoleName}`,
+          "The rule assumes the trail owner's read-only role of that one name in whichever account owns an organization trail it sees; the role's trust policy admits only this rule's role name within the organization.",
+        ),
+      );
+    }
+    if (automationRole) this.acknowledgeRemediationNagFindings(settings, automationRole, remediationAccess);
 
-    Validations.of(this.automationRole).acknowledge(
+    Validations.of(this.tamperWatch.reEvaluation).acknowledge(
+      {
+        id: 'AwsSolutions-SF1',
+        reason:
+          'A standard workflow of one API call: its execution history keeps every run\'s input, retries and error for 90 days, and a failed run raises ReEvaluationFailedAlarm on the alert topic.',
+      },
+      { id: 'AwsSolutions-SF2', reason: 'A single StartConfigRulesEvaluation call: X-Ray would trace nothing beyond what the execution history shows.' },
+    );
+  }
+
+  private acknowledgeRemediationNagFindings(settings: DeployContext, automationRole: iam.Role, remediationAccess: Grant[]): void {
+    Validations.of(automationRole).acknowledge(
       unscoped(remediationAccess),
       wildcard(
         `arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:${RESOURCE_PREFIX}*`,
@@ -298,21 +342,12 @@ export class S3PolicyWatchStack extends Stack {
     );
     if (!settings.createTrail) {
       // The created log group's ARN is a GetAtt, which cdk-nag does not read as a wildcard.
-      Validations.of(this.automationRole).acknowledge(
+      Validations.of(automationRole).acknowledge(
         wildcard(
           `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${settings.trailLogGroupName}:*`,
           "The remediation writes and reads back the metric filters of the trail's log group only; the trailing :* is how the log-group resource type is named.",
         ),
       );
     }
-
-    Validations.of(this.tamperWatch.reEvaluation).acknowledge(
-      {
-        id: 'AwsSolutions-SF1',
-        reason:
-          'A standard workflow of one API call: its execution history keeps every run\'s input, retries and error for 90 days, and a failed run raises ReEvaluationFailedAlarm on the alert topic.',
-      },
-      { id: 'AwsSolutions-SF2', reason: 'A single StartConfigRulesEvaluation call: X-Ray would trace nothing beyond what the execution history shows.' },
-    );
   }
 }

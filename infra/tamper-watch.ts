@@ -25,9 +25,9 @@ export interface TamperWatchProps {
   /**
    * The remediation's role. Its own changes are not tampering, and its document ends by starting an evaluation
    * itself; starting another one would let a remediation that cannot finish the chain (an email not yet confirmed)
-   * trigger itself again and again.
+   * trigger itself again and again. Absent when the stack has no remediation.
    */
-  remediationRoleArn: string;
+  remediationRoleArn?: string;
 }
 
 export class TamperWatch extends Construct {
@@ -64,10 +64,14 @@ export class TamperWatch extends Construct {
           eventName: Object.values(TAMPER_EVENTS).flat(),
           // A call that failed changed nothing.
           errorCode: [{ exists: false }],
-          $or: [
-            { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
-            { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': props.remediationRoleArn }] } } } },
-          ],
+          ...(props.remediationRoleArn
+            ? {
+                $or: [
+                  { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
+                  { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': props.remediationRoleArn }] } } } },
+                ],
+              }
+            : {}),
         },
       },
       targets: [new targets.SfnStateMachine(this.reEvaluation)],

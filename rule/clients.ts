@@ -22,6 +22,8 @@ export interface ClientOptions {
 type ClientClass<C> = new (config: Record<string, unknown>) => C;
 
 const DEFAULT_MAX_ATTEMPTS = 5;
+const CONNECTION_TIMEOUT_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 20_000;
 
 /** Builds any SDK v3 client with the shared settings. */
 export function makeClient<C extends { middlewareStack: { add: Function } }>(Client: ClientClass<C>, options: ClientOptions): C {
@@ -31,6 +33,8 @@ export function makeClient<C extends { middlewareStack: { add: Function } }>(Cli
     ...(options.credentials ? { credentials: options.credentials } : {}),
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    // A reply that never comes must become an error (and a retry), not a rule that hangs until Lambda's timeout.
+    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
   });
   const headers = options.headers;
   if (headers && Object.keys(headers).length > 0) {

@@ -3,6 +3,7 @@ import { isSecurityHubExactText } from './events/canonical';
 import { analyzeFilterPattern, analyzeMetricValue, type FilterAnalysis } from './filter-pattern';
 import type { RuleParameters } from './parameters';
 import type {
+  AccountParts,
   AccountSnapshot,
   AdvancedEventSelector,
   AlarmSnapshot,
@@ -11,6 +12,7 @@ import type {
   MetricFilterSnapshot,
   MetricId,
   TopicSnapshot,
+  TrailOwnerSnapshot,
   TrailSnapshot,
 } from './snapshot';
 
@@ -39,6 +41,8 @@ export interface ChainReport {
   /** From the trail on, as far as the chain could be followed. */
   links: LinkReport[];
   trailArn: string;
+  /** Set when the chain was followed in the trail owner's account (TrailOwnerReadRoleName), not the evaluated one. */
+  readInAccount?: string;
   logGroupArn?: string;
   filterName?: string;
   alarmArn?: string;
@@ -67,6 +71,7 @@ export function evaluateAccount(snapshot: AccountSnapshot, parameters: RuleParam
         complete.links.map(subjectOf),
         `${changesText(parameters.requiredEvents)} raise this alarm, which reaches a subscriber`,
         'every required change raises this alarm, which reaches a subscriber',
+        readInLead(complete),
       ),
       chains,
       ...securityHubNote(complete),
@@ -110,14 +115,15 @@ class ChainBuilder {
   build(): ChainReport[] {
     const chains: ChainReport[] = [];
     for (const trail of this.snapshot.trails) {
-      const foreign = this.foreignTrail(trail);
-      if (foreign) {
-        chains.push({ status: 'not-applicable', links: [foreign], trailArn: trail.arn });
+      const readIn = this.readIn(trail);
+      if (!readIn) {
+        chains.push({ status: 'not-applicable', links: [this.foreignTrail(trail)], trailArn: trail.arn });
         continue;
       }
-      const base = { trailArn: trail.arn };
-      const trailLink = judgeTrail(trail, this.parameters);
-      const delivery = this.delivery(trail);
+      const { parts, owner } = readIn;
+      const base = { trailArn: trail.arn, ...(owner ? { readInAccount: owner.accountId } : {}) };
+      const trailLink = judgeTrail(trail, this.parameters, owner);
+      const delivery = this.delivery(trail, parts);
       if (!delivery.logGroup) {
         chains.push(chain(base, [trailLink, delivery.link]));
         continue;
@@ -131,14 +137,14 @@ class ChainBuilder {
           chains.push(chain(toFilter, [trailLink, delivery.link, filterStep.link]));
           continue;
         }
-        for (const alarmStep of this.alarmSteps(filter, logGroup)) {
+        for (const alarmStep of this.alarmSteps(filter, logGroup, parts)) {
           const alarm = alarmStep.alarm;
           const toAlarm = { ...toFilter, alarmArn: alarm?.arn };
           if (!alarm) {
             chains.push(chain(toAlarm, [trailLink, delivery.link, filterStep.link, alarmStep.link]));
             continue;
           }
-          for (const notification of this.notificationSteps(alarm)) {
+          for (const notification of this.notificationSteps(alarm, parts)) {
             chains.push(
               chain({ ...toAlarm, topicArn: notification.topicArn }, [trailLink, delivery.link, filterStep.link, alarmStep.link, notification.link]),
             );
@@ -149,20 +155,30 @@ class ChainBuilder {
     return chains;
   }
 
-  /** A trail of another account (an organization trail seen from a member): not this account's to judge. */
-  private foreignTrail(trail: TrailSnapshot): LinkReport | undefined {
+  /**
+   * Where the rest of the trail's chain was read: this account for its own trails, the owner's account for a trail
+   * of another account read through TrailOwnerReadRoleName; undefined for one that was not read.
+   */
+  private readIn(trail: TrailSnapshot): { parts: AccountParts; owner?: TrailOwnerSnapshot } | undefined {
+    const account = parseTrailArn(trail.arn).accountId;
+    if (account === this.snapshot.accountId) return { parts: this.snapshot };
+    const owner = this.snapshot.trailOwners?.find((candidate) => candidate.accountId === account);
+    return owner && { parts: owner, owner };
+  }
+
+  /** A trail of another account (an organization trail seen from a member), not read there: not this account's to judge. */
+  private foreignTrail(trail: TrailSnapshot): LinkReport {
     const owner = parseTrailArn(trail.arn).accountId;
-    if (owner === this.snapshot.accountId) return undefined;
     const kind = trail.isOrganizationTrail ? 'an organization trail' : 'a trail';
     return {
       link: 'trail',
       status: 'not-applicable',
       subject: `Trail ${trail.name}`,
-      detail: `is ${kind} of account ${owner}: its log group, filter and alarm are that account's, and are judged there, not in ${this.snapshot.accountId}`,
+      detail: `is ${kind} of account ${owner}: its log group, filter and alarm are that account's, and are judged there (or from here with the rule parameter TrailOwnerReadRoleName), not in ${this.snapshot.accountId}`,
     };
   }
 
-  private delivery(trail: TrailSnapshot): { link: LinkReport; logGroup?: LogGroupSnapshot } {
+  private delivery(trail: TrailSnapshot, parts: AccountParts): { link: LinkReport; logGroup?: LogGroupSnapshot } {
     const broken = (detail: string, subject?: string) => ({ link: { link: 'delivery', status: 'broken', subject, detail } as LinkReport });
     if (!trail.cloudWatchLogsLogGroupArn) return broken('sends no events to CloudWatch Logs (the trail has no CloudWatchLogsLogGroupArn)');
     let ref: LogGroupRef;
@@ -173,10 +189,17 @@ class ChainBuilder {
       throw error;
     }
     const subject = `log group ${ref.name}${ref.region === this.snapshot.region ? '' : ` (${ref.region})`}`;
-    if (ref.accountId !== this.snapshot.accountId) {
-      return broken(`is in account ${ref.accountId}, not ${this.snapshot.accountId}, so its filters cannot be read here`, subject);
+    const trailPartition = parseTrailArn(trail.arn).partition;
+    if (ref.partition !== trailPartition) {
+      return broken(
+        `is in partition ${ref.partition}, but the trail is in ${trailPartition}: CloudTrail cannot deliver across partitions, so it receives nothing (its filters were not read)`,
+        subject,
+      );
     }
-    const logGroup = this.snapshot.logGroups.find((group) => group.arn === ref.arn);
+    if (ref.accountId !== parts.accountId) {
+      return broken(`is in account ${ref.accountId}, not ${parts.accountId}, so its filters cannot be read here`, subject);
+    }
+    const logGroup = parts.logGroups.find((group) => group.arn === ref.arn);
     if (!logGroup) throw new Error(`incomplete snapshot: log group ${ref.arn} of trail ${trail.name} was not read`);
     if (!logGroup.exists) return broken(`does not exist in ${ref.region} (account ${ref.accountId})`, subject);
     const problems: string[] = [];
@@ -210,11 +233,11 @@ class ChainBuilder {
     });
   }
 
-  private alarmSteps(filter: MetricFilterSnapshot, logGroup: LogGroupSnapshot): { link: LinkReport; alarm?: AlarmSnapshot }[] {
+  private alarmSteps(filter: MetricFilterSnapshot, logGroup: LogGroupSnapshot, parts: AccountParts): { link: LinkReport; alarm?: AlarmSnapshot }[] {
     const region = logGroup.region;
-    const alarms = this.snapshot.alarms.filter((alarm) => alarm.region === region && watchesMetricNamed(alarm, filter.metric));
+    const alarms = parts.alarms.filter((alarm) => alarm.region === region && watchesMetricNamed(alarm, filter.metric));
     if (alarms.length === 0) {
-      const searchedMath = this.snapshot.alarmSearches.some((search) => search.region === region && search.metricMath);
+      const searchedMath = parts.alarmSearches.some((search) => search.region === region && search.metricMath);
       return [
         {
           link: {
@@ -228,16 +251,23 @@ class ChainBuilder {
     return alarms.map((alarm) => ({ link: judgeAlarm(alarm, filter), alarm }));
   }
 
-  private notificationSteps(alarm: AlarmSnapshot): { link: LinkReport; topicArn?: string }[] {
+  private notificationSteps(alarm: AlarmSnapshot, parts: AccountParts): { link: LinkReport; topicArn?: string }[] {
     const topicArns = alarm.alarmActions.filter(isSnsTopicArn);
     if (topicArns.length === 0) {
       const others = alarm.alarmActions.length ? ` (its actions: ${alarm.alarmActions.join(', ')})` : ' (AlarmActions is empty)';
       return [{ link: { link: 'notification', status: 'broken', detail: `notifies no SNS topic${others}` } }];
     }
     return topicArns.map((topicArn) => {
-      const topic = this.snapshot.topics.find((candidate) => candidate.arn === topicArn);
+      try {
+        parseTopicArn(topicArn);
+      } catch (error) {
+        if (!(error instanceof ArnError)) throw error;
+        const link: LinkReport = { link: 'notification', status: 'broken', detail: `notifies a destination this rule cannot follow: ${error.message}` };
+        return { link, topicArn };
+      }
+      const topic = parts.topics.find((candidate) => candidate.arn === topicArn);
       if (!topic) throw new Error(`incomplete snapshot: topic ${topicArn} of alarm ${alarm.name} was not read`);
-      return { link: judgeTopic(topic, this.snapshot.accountId, this.parameters), topicArn };
+      return { link: judgeTopic(topic, parts.accountId, this.parameters), topicArn };
     });
   }
 
@@ -261,7 +291,8 @@ function chain(refs: ChainRefs, links: LinkReport[]): ChainReport {
 
 // ---------------------------------------------------------------- trail
 
-function judgeTrail(trail: TrailSnapshot, parameters: RuleParameters): LinkReport {
+/** `owner`: the trail owner's account, when the trail is another account's, read through its role. */
+function judgeTrail(trail: TrailSnapshot, parameters: RuleParameters, owner?: TrailOwnerSnapshot): LinkReport {
   if (!trail.status || !trail.selectors) throw new Error(`incomplete snapshot: status and event selectors of trail ${trail.name} were not read`);
   const problems: string[] = [];
   if (parameters.requireMultiRegionTrail && !trail.isMultiRegionTrail) {
@@ -273,7 +304,8 @@ function judgeTrail(trail: TrailSnapshot, parameters: RuleParameters): LinkRepor
   const subject = `Trail ${trail.name}`;
   if (problems.length) return { link: 'trail', status: 'broken', subject, detail: problems.join('; ') };
   const scope = trail.isMultiRegionTrail ? 'multi-region' : `single-region (${trail.homeRegion})`;
-  return { link: 'trail', status: 'ok', subject, detail: `is ${scope}, logging, and records management write events` };
+  const whose = owner ? `${trail.isOrganizationTrail ? 'an organization trail' : 'a trail'} of account ${owner.accountId} (read through ${owner.roleArn}), ` : '';
+  return { link: 'trail', status: 'ok', subject, detail: `is ${whose}${scope}, logging, and records management write events` };
 }
 
 /** Why the trail's event selectors drop S3 management write events, or undefined when they keep them all. */
@@ -618,18 +650,29 @@ function brokenChainAnnotation(chain: ChainReport): string {
   let text = sentence(chain.links[firstBroken]!);
   if (later > 0) text += ` (and ${later} more broken link${later === 1 ? '' : 's'} further on)`;
   else if (chain.links.length === LINK_KINDS.length && firstBroken < LINK_KINDS.length - 1) text += ' (the rest of the chain works)';
-  return fitAnnotation(chain.links.slice(0, firstBroken).map(subjectOf), text);
+  return fitAnnotation(chain.links.slice(0, firstBroken).map(subjectOf), text, text, readInLead(chain));
+}
+
+/** A chain followed in the trail owner's account says so first, so that the reader knows which account to fix. */
+function readInLead(chain: ChainReport): string {
+  return chain.readInAccount ? `In trail owner account ${chain.readInAccount}: ` : '';
 }
 
 /**
- * `prefix → prefix: text` within Config's 256 characters: the whole path with the text, else the whole path
- * with the short text, else the last step of the path, else the text alone (cut if it must be).
+ * `lead prefix → prefix: text` within Config's 256 characters: the whole path with the text, else the whole path
+ * with the short text, else the last step of the path, else the text alone (cut if it must be). The lead stays.
  */
-function fitAnnotation(prefix: string[], text: string, shortText = text): string {
-  const join = (parts: string[], body: string) => (parts.length ? `${parts.join(' → ')}: ${body}` : body);
-  const candidates = [join(prefix, text), join(prefix, shortText), join(prefix.slice(-1), text), text];
+function fitAnnotation(prefix: string[], text: string, shortText = text, lead = ''): string {
+  const join = (parts: string[], body: string) => lead + (parts.length ? `${parts.join(' → ')}: ${body}` : body);
+  const candidates = [join(prefix, text), join(prefix, shortText), join(prefix.slice(-1), text), join([], text)];
   const fitting = candidates.find((candidate) => candidate.length <= MAX_ANNOTATION_LENGTH);
-  return fitting ?? `${text.slice(0, MAX_ANNOTATION_LENGTH - 1)}…`;
+  return fitting ?? `${truncate(join([], text), MAX_ANNOTATION_LENGTH - 1)}…`;
+}
+
+/** The first `length` UTF-16 units of `text`, never half of a surrogate pair (an emoji in a name): that is not text. */
+function truncate(text: string, length: number): string {
+  const cut = text.slice(0, length);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 function securityHubNote(complete: ChainReport): { securityHubNote?: string } {

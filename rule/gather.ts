@@ -2,12 +2,14 @@ import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand,
 import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type Dimension, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand, type MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ArnError, isSnsTopicArn, parseLogGroupArn, parseTopicArn, parseTrailArn, type LogGroupRef } from './arn';
-import type { RegionalClients, RuleClients } from './clients';
+import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { ArnError, isSnsTopicArn, parseLogGroupArn, parseTopicArn, parseTrailArn, type LogGroupRef, type NamedResourceRef } from './arn';
+import { regionalClients, type ClientOptions, type RegionalClients, type RuleClients } from './clients';
 import { catchesRequiredEvent, evaluateAccount, metricText, type ChainReport } from './evaluate';
 import { DEFAULT_PARAMETERS, type RuleParameters } from './parameters';
 import type {
+  AccountParts,
   AccountSnapshot,
   AlarmSearch,
   AlarmSnapshot,
@@ -15,6 +17,7 @@ import type {
   MetricFilterSnapshot,
   MetricId,
   TopicSnapshot,
+  TrailOwnerSnapshot,
   TrailSnapshot,
 } from './snapshot';
 
@@ -26,6 +29,11 @@ import type {
  * topics. The cost grows with the chains, not with the number of unrelated log groups, filters or alarms.
  * One exception, only when no chain is complete: DescribeAlarmsForMetric does not return metric-math alarms,
  * so a region whose working filter has no working alarm gets its alarms listed to find them.
+ *
+ * A trail of another account (an organization trail, seen from a member) is followed only when this account's own
+ * trails give no complete chain and the rule parameter TrailOwnerReadRoleName is set: the rule assumes that role in
+ * the trail's owner account and reads the trail's status and selectors, its log group's filters, alarms and topics
+ * there, with the same calls as for its own trails (one AssumeRole more per owner account).
  */
 
 export interface Gathered {
@@ -37,6 +45,7 @@ export interface Gathered {
 /** The IAM action behind each read, so that an AccessDenied says what to grant. */
 const IAM_ACTIONS = {
   GetCallerIdentity: 'sts:GetCallerIdentity',
+  AssumeRole: 'sts:AssumeRole',
   DescribeTrails: 'cloudtrail:DescribeTrails',
   GetTrailStatus: 'cloudtrail:GetTrailStatus',
   GetEventSelectors: 'cloudtrail:GetEventSelectors',
@@ -60,10 +69,12 @@ export class AwsCallError extends Error {
     readonly region: string,
     readonly resource: string,
     cause: unknown,
+    /** Who made the call: the rule's own role, or the role it assumed in a trail owner's account. */
+    principal = "the rule's role",
   ) {
     const code = cause instanceof Error ? cause.name : 'Error';
     const text = cause instanceof Error ? cause.message : String(cause);
-    const hint = isAccessDenied(code) && api in IAM_ACTIONS ? ` (the rule's role needs ${IAM_ACTIONS[api as Api]})` : '';
+    const hint = isAccessDenied(code) && api in IAM_ACTIONS ? ` (${principal} needs ${IAM_ACTIONS[api as Api]})` : '';
     super(`${api} failed in ${region} for ${resource}: ${code}: ${text}${hint}`, { cause });
     this.code = code;
   }
@@ -75,16 +86,29 @@ function isAccessDenied(code: string): boolean {
 
 /** Sends requests, counts them, pages through results and turns failures into AwsCallErrors. */
 class Reader {
-  apiCalls = 0;
+  constructor(
+    private readonly clients: RegionalClients,
+    /** Who calls, for an AccessDenied's hint. */
+    private readonly principal = "the rule's role",
+    /** Shared by the readers of one evaluation (the rule's own and the assumed roles'). */
+    private readonly counter = { apiCalls: 0 },
+  ) {}
 
-  constructor(private readonly clients: RegionalClients) {}
+  get apiCalls(): number {
+    return this.counter.apiCalls;
+  }
+
+  /** A reader with an assumed role's clients, counting into the same total. */
+  as(clients: RegionalClients, roleArn: string): Reader {
+    return new Reader(clients, `role ${roleArn}`, this.counter);
+  }
 
   async call<T>(api: Api, region: string, resource: string, send: (clients: RuleClients) => Promise<T>): Promise<T> {
-    this.apiCalls += 1;
+    this.counter.apiCalls += 1;
     try {
       return await send(this.clients(region));
     } catch (error) {
-      throw new AwsCallError(api, region, resource, error);
+      throw new AwsCallError(api, region, resource, error, this.principal);
     }
   }
 
@@ -115,59 +139,152 @@ class Reader {
   }
 }
 
+/**
+ * Clients that act with other credentials (a role assumed in a trail owner's account), with the same endpoint,
+ * headers and retries as the rule's own.
+ */
+export type AssumedRoleClients = (credentials: AwsCredentialIdentity) => RegionalClients;
+
+export function assumedRoleClients(options: ClientOptions): AssumedRoleClients {
+  return (credentials) => regionalClients({ ...options, credentials });
+}
+
 export async function gatherSnapshot(
   clients: RegionalClients,
   region: string,
   parameters: RuleParameters = DEFAULT_PARAMETERS,
+  /** Needed only with TrailOwnerReadRoleName: how to build clients with the credentials of the role assumed. */
+  clientsFor?: AssumedRoleClients,
 ): Promise<Gathered> {
   const reader = new Reader(clients);
   const [accountId, trails] = await Promise.all([callerAccount(reader, region), describeTrails(reader, region)]);
-  const ownTrails = trails.filter((trail) => parseTrailArn(trail.arn).accountId === accountId);
-  await Promise.all(ownTrails.map((trail) => readTrailState(reader, trail)));
-
-  const logGroupRefs = uniqueBy(
-    ownTrails.flatMap((trail) => {
-      const ref = logGroupOf(trail);
-      return ref && ref.accountId === accountId ? [ref] : [];
-    }),
-    (ref) => ref.arn,
-  );
-  const logGroups = await Promise.all(logGroupRefs.map((ref) => readLogGroup(reader, ref)));
-
-  const alarms = new AlarmCollector();
-  const metrics = uniqueBy(
-    logGroups.flatMap((group) =>
-      group.filters.filter((filter) => catchesRequiredEvent(filter, parameters)).map((filter) => ({ region: group.region, metric: filter.metric })),
-    ),
-    ({ region: metricRegion, metric }) => JSON.stringify([metricRegion, metric.namespace, metric.name, sortedEntries(metric.dimensions)]),
-  );
-  await Promise.all(metrics.map(({ region: metricRegion, metric }) => readAlarmsForMetric(reader, alarms, metricRegion, metric)));
-  const topics = new TopicCollector(reader, accountId);
-  await topics.readFor(alarms.alarms);
-
+  const own = new AccountReader(reader, accountId, parameters);
+  await own.readChains(trails);
+  const owners: { roleArn: string; account: AccountReader }[] = [];
   const snapshotNow = (): AccountSnapshot => ({
-    accountId,
+    ...own.parts(),
     region,
     trails,
-    logGroups,
-    alarms: [...alarms.alarms],
-    alarmSearches: [...alarms.searches],
-    topics: [...topics.topics],
+    ...(owners.length > 0 ? { trailOwners: owners.map(({ roleArn, account }): TrailOwnerSnapshot => ({ roleArn, ...account.parts() })) } : {}),
   });
 
+  const roleName = parameters.trailOwnerReadRoleName;
+  if (roleName !== undefined && evaluateAccount(snapshotNow(), parameters).compliance !== 'COMPLIANT') {
+    const ownerTrails = trails.map((trail) => parseTrailArn(trail.arn)).filter((trail) => trail.accountId !== accountId);
+    for (const trail of uniqueBy(ownerTrails, (ref) => ref.accountId)) {
+      if (!clientsFor) throw new Error('TrailOwnerReadRoleName is set, but the rule was given no way to build clients for the role it assumes');
+      const roleArn = `arn:${trail.partition}:iam::${trail.accountId}:role/${roleName}`;
+      const credentials = await assumeTrailOwnerRole(reader, region, roleArn, trail.accountId, accountId);
+      owners.push({ roleArn, account: new AccountReader(reader.as(clientsFor(credentials), roleArn), trail.accountId, parameters) });
+    }
+    await Promise.all(owners.map(({ account }) => account.readChains(trails)));
+  }
+
   // DescribeAlarmsForMetric does not return metric-math alarms. Only when no chain is complete and some chain
-  // gets past a working filter without a working alarm and topic are that region's alarms listed to find them.
+  // gets past a working filter without a working alarm and topic are that region's alarms listed to find them,
+  // in the account the chain was followed in.
   const first = snapshotNow();
   const verdict = evaluateAccount(first, parameters);
-  const regions = new Set(
-    verdict.compliance === 'COMPLIANT'
-      ? []
-      : verdict.chains.filter(endsBehindWorkingFilter).map((chain) => parseLogGroupArn(chain.logGroupArn!).region),
+  const searches = uniqueBy(
+    verdict.compliance === 'COMPLIANT' ? [] : verdict.chains.filter(endsBehindWorkingFilter).map((chain) => parseLogGroupArn(chain.logGroupArn!)),
+    (ref) => `${ref.accountId} ${ref.region}`,
   );
-  if (regions.size === 0) return { snapshot: first, apiCalls: reader.apiCalls };
-  await Promise.all([...regions].map((mathRegion) => readMetricMathAlarms(reader, alarms, mathRegion)));
-  await topics.readFor(alarms.alarms);
+  if (searches.length === 0) return { snapshot: first, apiCalls: reader.apiCalls };
+  const accounts = [own, ...owners.map(({ account }) => account)];
+  const accountOf = (id: string) => accounts.find((account) => account.accountId === id)!;
+  await Promise.all(searches.map((ref) => accountOf(ref.accountId).readMetricMathAlarms(ref.region)));
+  await Promise.all(accounts.map((account) => account.readTopics()));
   return { snapshot: snapshotNow(), apiCalls: reader.apiCalls };
+}
+
+/**
+ * Assumes TrailOwnerReadRoleName in the trail owner's account. The session is named after the rule and the member
+ * account, so the owner's CloudTrail shows which member's evaluation read its chain. No external id: the role trusts
+ * only principals of the organization (aws:PrincipalOrgID) whose ARN is the rule's Lambda role name
+ * (aws:PrincipalArn), and that is the only caller, with no third party between (see infra/trail-owner-read.ts).
+ */
+async function assumeTrailOwnerRole(
+  reader: Reader,
+  region: string,
+  roleArn: string,
+  ownerAccountId: string,
+  memberAccountId: string,
+): Promise<AwsCredentialIdentity> {
+  const resource = `role ${roleArn} (TrailOwnerReadRoleName) in trail owner account ${ownerAccountId}, which must exist and trust this rule's role`;
+  const response = await reader.call('AssumeRole', region, resource, (clients) =>
+    clients.sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: `s3-policy-watch-${memberAccountId}`, DurationSeconds: 900 })),
+  );
+  const credentials = response.Credentials;
+  if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) {
+    throw new AwsCallError('AssumeRole', region, resource, new Error('the response holds no credentials'));
+  }
+  return {
+    accessKeyId: credentials.AccessKeyId,
+    secretAccessKey: credentials.SecretAccessKey,
+    ...(credentials.SessionToken ? { sessionToken: credentials.SessionToken } : {}),
+    ...(credentials.Expiration ? { expiration: credentials.Expiration } : {}),
+  };
+}
+
+/**
+ * What is read in one account, with that account's credentials: the state of its trails, their log groups'
+ * filters, the alarms on those filters' metrics, and the alarms' topics.
+ */
+class AccountReader {
+  private readonly logGroups: LogGroupSnapshot[] = [];
+  private readonly alarms = new AlarmCollector();
+  private readonly topics: TopicCollector;
+
+  constructor(
+    private readonly reader: Reader,
+    readonly accountId: string,
+    private readonly parameters: RuleParameters,
+  ) {
+    this.topics = new TopicCollector(reader, accountId);
+  }
+
+  /** Follows this account's trails among `trails` as far as the chain goes. */
+  async readChains(trails: TrailSnapshot[]): Promise<void> {
+    const accountTrails = trails.filter((trail) => parseTrailArn(trail.arn).accountId === this.accountId);
+    await Promise.all(accountTrails.map((trail) => readTrailState(this.reader, trail)));
+
+    const logGroupRefs = uniqueBy(
+      accountTrails.flatMap((trail) => {
+        const ref = logGroupOf(trail);
+        return ref && ref.accountId === this.accountId ? [ref] : [];
+      }),
+      (ref) => ref.arn,
+    );
+    this.logGroups.push(...(await Promise.all(logGroupRefs.map((ref) => readLogGroup(this.reader, ref)))));
+
+    const metrics = uniqueBy(
+      this.logGroups.flatMap((group) =>
+        group.filters.filter((filter) => catchesRequiredEvent(filter, this.parameters)).map((filter) => ({ region: group.region, metric: filter.metric })),
+      ),
+      ({ region, metric }) => JSON.stringify([region, metric.namespace, metric.name, sortedEntries(metric.dimensions)]),
+    );
+    await Promise.all(metrics.map(({ region, metric }) => readAlarmsForMetric(this.reader, this.alarms, region, metric)));
+    await this.readTopics();
+  }
+
+  readMetricMathAlarms(region: string): Promise<void> {
+    return readMetricMathAlarms(this.reader, this.alarms, region);
+  }
+
+  /** The topics of the alarms found so far, each once. */
+  readTopics(): Promise<void> {
+    return this.topics.readFor(this.alarms.alarms);
+  }
+
+  parts(): AccountParts {
+    return {
+      accountId: this.accountId,
+      logGroups: [...this.logGroups],
+      alarms: [...this.alarms.alarms],
+      alarmSearches: [...this.alarms.searches],
+      topics: [...this.topics.topics],
+    };
+  }
 }
 
 function endsBehindWorkingFilter(chain: ChainReport): boolean {
@@ -235,11 +352,25 @@ async function readTrailState(reader: Reader, trail: TrailSnapshot): Promise<voi
   };
 }
 
-/** The trail's log group, or undefined when it has none or the ARN is malformed (the evaluator says which). */
+/**
+ * The trail's log group, or undefined when it has none, the ARN is malformed, or it is in another partition than
+ * the trail (CloudTrail cannot deliver there, and this partition's credentials cannot read it): the evaluator says which.
+ */
 function logGroupOf(trail: TrailSnapshot): LogGroupRef | undefined {
   if (!trail.cloudWatchLogsLogGroupArn) return undefined;
   try {
-    return parseLogGroupArn(trail.cloudWatchLogsLogGroupArn);
+    const ref = parseLogGroupArn(trail.cloudWatchLogsLogGroupArn);
+    return ref.partition === parseTrailArn(trail.arn).partition ? ref : undefined;
+  } catch (error) {
+    if (error instanceof ArnError) return undefined;
+    throw error;
+  }
+}
+
+/** The topic an alarm action names, or undefined when its ARN is malformed (the evaluator says why). */
+function topicOf(arn: string): NamedResourceRef | undefined {
+  try {
+    return parseTopicArn(arn);
   } catch (error) {
     if (error instanceof ArnError) return undefined;
     throw error;
@@ -386,11 +517,12 @@ class TopicCollector {
   async readFor(alarms: AlarmSnapshot[]): Promise<void> {
     const arns = [...new Set(alarms.flatMap((alarm) => alarm.alarmActions.filter(isSnsTopicArn)))].filter((arn) => !this.requested.has(arn));
     arns.forEach((arn) => this.requested.add(arn));
-    this.topics.push(...(await Promise.all(arns.map((arn) => this.read(arn)))));
+    const refs = arns.flatMap((arn) => topicOf(arn) ?? []);
+    this.topics.push(...(await Promise.all(refs.map((ref) => this.read(ref)))));
   }
 
-  private async read(arn: string): Promise<TopicSnapshot> {
-    const ref = parseTopicArn(arn);
+  private async read(ref: NamedResourceRef): Promise<TopicSnapshot> {
+    const arn = ref.arn;
     try {
       const subscriptions = await this.reader.paginate(
         'ListSubscriptionsByTopic',

@@ -2,7 +2,7 @@ import { PutEvaluationsCommand } from '@aws-sdk/client-config-service';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { evaluateAccount, type Compliance, type Verdict } from './evaluate';
 import { regionalClients, type RegionalClients } from './clients';
-import { AwsCallError, gatherSnapshot } from './gather';
+import { assumedRoleClients, AwsCallError, gatherSnapshot, type AssumedRoleClients } from './gather';
 import { logger as defaultLogger } from './log';
 import { parseRuleParameters, type RuleParameters } from './parameters';
 
@@ -30,6 +30,12 @@ export class ConfigEventError extends Error {
 /** The trigger types of a Config rule; a change notification also just means "evaluate the account now". */
 const MESSAGE_TYPES = ['ScheduledNotification', 'ConfigurationItemChangeNotification', 'OversizedConfigurationItemChangeNotification'];
 
+/**
+ * Where an invoking event names the account: a scheduled notification at the top, a change notification in its
+ * configuration item, an oversized one in the item's summary. Each must be the event's account.
+ */
+const ACCOUNT_ID_PATHS = [['awsAccountId'], ['configurationItem', 'awsAccountId'], ['configurationItemSummary', 'awsAccountId']];
+
 /** Config's result token for a test invocation: evaluations are validated but not recorded. */
 export const TEST_MODE_TOKEN = 'TESTMODE';
 
@@ -53,7 +59,7 @@ export function parseConfigEvent(event: unknown): RuleInvocation {
   } catch (error) {
     throw new ConfigEventError(`invokingEvent is not valid JSON (${(error as Error).message})`);
   }
-  if (typeof invoking !== 'object' || invoking === null) throw new ConfigEventError('invokingEvent is not a JSON object');
+  if (typeof invoking !== 'object' || invoking === null || Array.isArray(invoking)) throw new ConfigEventError('invokingEvent is not a JSON object');
   const messageType = invoking.messageType;
   if (typeof messageType !== 'string' || !MESSAGE_TYPES.includes(messageType)) {
     throw new ConfigEventError(`invokingEvent.messageType is ${JSON.stringify(messageType)}; expected one of ${MESSAGE_TYPES.join(', ')}`);
@@ -67,8 +73,11 @@ export function parseConfigEvent(event: unknown): RuleInvocation {
   if (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId)) {
     throw new ConfigEventError(`the event's accountId is ${JSON.stringify(accountId)}, not a 12-digit account id`);
   }
-  if (invoking.awsAccountId !== undefined && invoking.awsAccountId !== accountId) {
-    throw new ConfigEventError(`invokingEvent.awsAccountId ${JSON.stringify(invoking.awsAccountId)} differs from the event's accountId ${accountId}`);
+  for (const path of ACCOUNT_ID_PATHS) {
+    const named = path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), invoking);
+    if (named !== undefined && named !== accountId) {
+      throw new ConfigEventError(`invokingEvent.${path.join('.')} ${JSON.stringify(named)} differs from the event's accountId ${accountId}`);
+    }
   }
   if (fields.eventLeftScope !== undefined && typeof fields.eventLeftScope !== 'boolean') {
     throw new ConfigEventError(`eventLeftScope is ${JSON.stringify(fields.eventLeftScope)}, not true or false`);
@@ -91,6 +100,8 @@ export interface HandlerDependencies {
   region?: string;
   /** Clients per region; defaults to the SDK's credential chain in each region. */
   clients?: RegionalClients;
+  /** Clients with a trail owner's role credentials (TrailOwnerReadRoleName); defaults to AWS's own endpoints. */
+  clientsFor?: AssumedRoleClients;
   /** Publish with TestMode (also implied by the TESTMODE result token). */
   testMode?: boolean;
   logger?: Logger;
@@ -122,7 +133,7 @@ export function createHandler(dependencies: HandlerDependencies = {}): (event: u
     if (invocation.eventLeftScope) {
       verdict = { compliance: 'NOT_APPLICABLE', annotation: 'The account has left the scope of this rule (eventLeftScope)' };
     } else {
-      const gathered = await gatherSnapshot(clients, region, invocation.parameters);
+      const gathered = await gatherSnapshot(clients, region, invocation.parameters, dependencies.clientsFor ?? assumedRoleClients({ region }));
       if (gathered.snapshot.accountId !== invocation.accountId) {
         throw new Error(
           `the event is for account ${invocation.accountId}, but the rule's credentials read account ${gathered.snapshot.accountId}; nothing was published`,

@@ -48,7 +48,7 @@ const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 export function parseRuleParameters(input: string | Record<string, unknown> | undefined | null): RuleParameters {
   const raw = typeof input === 'string' ? parseJsonObject(input) : (input ?? {});
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ParameterError(`rule parameters must be a JSON object of strings, got ${JSON.stringify(raw)}`);
+    throw new ParameterError(`rule parameters must be a JSON object of strings such as {"RequiredEvents":"CIS"}, got ${JSON.stringify(raw)}`);
   }
   const parameters: RuleParameters = { ...DEFAULT_PARAMETERS, requiredEvents: [...DEFAULT_PARAMETERS.requiredEvents] };
   for (const [key, value] of Object.entries(raw)) {
@@ -83,7 +83,7 @@ function parseJsonObject(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ParameterError(`rule parameters are not valid JSON (${(error as Error).message}): ${text}`);
+    throw new ParameterError(`rule parameters are not valid JSON (${(error as Error).message}): ${text}; write a JSON object of strings such as {"RequiredEvents":"CIS"}`);
   }
 }
 

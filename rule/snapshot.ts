@@ -3,13 +3,24 @@
  * AWS; unit tests write it by hand. Field names follow the AWS APIs they come from.
  */
 
-export interface AccountSnapshot {
-  /** The account whose credentials read it (STS GetCallerIdentity). */
+export interface AccountSnapshot extends AccountParts {
+  /** The account whose credentials read it (STS GetCallerIdentity): the account evaluated. */
   accountId: string;
   /** The region the rule ran in: trails are those visible from here (shadow trails included). */
   region: string;
   trails: TrailSnapshot[];
-  /** The log groups of this account's trails, each read in its own region. */
+  /**
+   * What was read in the accounts that own this account's other trails (an organization trail's management or
+   * log-archive account), through the role TrailOwnerReadRoleName names. Absent when nothing was read there.
+   */
+  trailOwners?: TrailOwnerSnapshot[];
+}
+
+/** The rest of the chain as read in one account: the log groups of its trails, their alarms and topics. */
+export interface AccountParts {
+  /** The account these parts were read in, with that account's credentials. */
+  accountId: string;
+  /** The log groups of the account's trails, each read in its own region. */
   logGroups: LogGroupSnapshot[];
   /** Alarms found for the metrics of the filters that catch a required event, each in its own region. */
   alarms: AlarmSnapshot[];
@@ -17,6 +28,12 @@ export interface AccountSnapshot {
   alarmSearches: AlarmSearch[];
   /** The SNS topics those alarms notify. */
   topics: TopicSnapshot[];
+}
+
+/** A trail owner's account, read through a role assumed there. */
+export interface TrailOwnerSnapshot extends AccountParts {
+  /** The role assumed in the owner account (`arn:PARTITION:iam::OWNER:role/TrailOwnerReadRoleName`). */
+  roleArn: string;
 }
 
 export interface TrailSnapshot {
@@ -27,7 +44,10 @@ export interface TrailSnapshot {
   isOrganizationTrail: boolean;
   cloudWatchLogsLogGroupArn?: string;
   cloudWatchLogsRoleArn?: string;
-  /** GetTrailStatus and GetEventSelectors; absent for a trail another account owns (not read here). */
+  /**
+   * GetTrailStatus and GetEventSelectors, read in the trail's account; absent for a trail of another account
+   * that was not read through that account's TrailOwnerReadRoleName.
+   */
   status?: TrailStatus;
   selectors?: EventSelectors;
 }

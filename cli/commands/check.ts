@@ -1,7 +1,7 @@
 import type { ClientOptions } from '../../rule/clients';
 import { evaluateAccount } from '../../rule/evaluate';
 import { regionalClients } from '../../rule/clients';
-import { gatherSnapshot } from '../../rule/gather';
+import { assumedRoleClients, gatherSnapshot } from '../../rule/gather';
 import { parseRuleParameters } from '../../rule/parameters';
 import { AWS_OPTIONS, awsConnection, choice, parseOptions } from '../args';
 import { EXIT, type Io } from '../io';
@@ -19,7 +19,7 @@ export async function run(argv: string[], io: Io, connection: Partial<ClientOpti
   const options = awsConnection(values, usage, connection);
   const region = options.region;
   const parameters = parseRuleParameters(values.parameters);
-  const { snapshot, apiCalls } = await gatherSnapshot(regionalClients(options), region, parameters);
+  const { snapshot, apiCalls } = await gatherSnapshot(regionalClients(options), region, parameters, assumedRoleClients(options));
   const verdict = evaluateAccount(snapshot, parameters);
   const result = checkResult(verdict, snapshot.accountId, region, parameters, apiCalls);
   io.out(format === 'json' ? JSON.stringify(result, null, 2) : renderCheckReport(result));

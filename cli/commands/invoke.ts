@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ClientOptions } from '../../rule/clients';
 import { regionalClients } from '../../rule/clients';
+import { assumedRoleClients } from '../../rule/gather';
 import { createHandler } from '../../rule/handler';
 import { AWS_OPTIONS, awsConnection, parseOptions, required } from '../args';
 import { EXIT, UsageError, type Io } from '../io';
@@ -22,7 +23,7 @@ export async function run(argv: string[], io: Io, connection: Partial<ClientOpti
   } catch (error) {
     throw new UsageError(`cannot read the Config event from ${file}: ${(error as Error).message}`);
   }
-  const handler = createHandler({ region, clients: regionalClients(options), testMode: values['test-mode'] === true });
+  const handler = createHandler({ region, clients: regionalClients(options), clientsFor: assumedRoleClients(options), testMode: values['test-mode'] === true });
   const result = await handler(event);
   io.out(JSON.stringify(result, null, 2));
   return result.compliance === 'NON_COMPLIANT' ? EXIT.nonCompliant : EXIT.ok;

@@ -56,8 +56,12 @@ function progressLine(step: StepRecord, total: number, dryRun: boolean): string 
   return `${head} ... ok ${timing}`;
 }
 
+function isWrite(step: StepRecord): boolean {
+  return step.action === 'aws:executeAwsApi' && step.call !== undefined && !READ_ONLY_API.test(step.call.api);
+}
+
 function changesMade(result: AutomationResult): string[] {
-  const writes = result.steps.filter((step) => step.status === 'Success' && step.action === 'aws:executeAwsApi' && step.call && !READ_ONLY_API.test(step.call.api));
+  const writes = result.steps.filter((step) => step.status === 'Success' && isWrite(step));
   return writes.map((step) => `  ${step.name}: ${describeCall(step)}`);
 }
 
@@ -66,16 +70,22 @@ function summary(result: AutomationResult, lookups: number): string[] {
   const failed = result.steps.filter((step) => step.status === 'Failed');
   const counts = `${result.steps.length} steps run, ${result.notRun.length} skipped, ${failed.length} failed, ${result.apiCalls + lookups} API calls, ${result.ms} ms`;
   const changes = changesMade(result);
+  // A write whose answer was lost (a dropped connection, a timeout) may have changed the account all the same.
+  const uncertain = failed.some(isWrite);
   const lines = [
     result.status === 'Success' ? `remediation succeeded: ${counts}` : `remediation FAILED: ${counts}`,
-    changes.length > 0 ? 'changes made:' : 'changes made: none, the account is as it was',
+    changes.length > 0 ? 'changes made:' : uncertain ? 'changes made: none confirmed' : 'changes made: none, the account is as it was',
     ...changes,
   ];
   for (const step of failed) {
     lines.push(`failed: ${step.name}${step.critical ? '' : ' (not critical)'}: ${step.error}`);
     if (step.description) lines.push(`  ${step.description}`);
+    if (isWrite(step)) lines.push(`  ${step.name} changes the account: its change may have been made before the failure`);
   }
-  if (result.status === 'Failed') lines.push(`not run: ${result.notRun.join(', ') || 'none'}`);
+  if (result.status === 'Failed') {
+    lines.push(`not run: ${result.notRun.join(', ') || 'none'}`);
+    lines.push('fix the cause and run the same command again: it replaces or skips what the steps before made');
+  }
   for (const [name, value] of Object.entries(result.outputs)) lines.push(`${name} = ${String(value)}`);
   return lines;
 }

@@ -34,7 +34,17 @@ test('defaults: everything but the log group; the remediation defaults come from
     evaluationFrequency: 'TwentyFour_Hours',
     alarmPeriodSeconds: 300,
     logLevel: 'INFO',
+    ruleRoleName: 's3-policy-watch-rule',
+    remediation: true,
   });
+});
+
+test('trailOwnerReadRoleName becomes the rule parameter TrailOwnerReadRoleName; none leaves it out', () => {
+  expect(read({ ...LOG_GROUP, trailOwnerReadRoleName: 'S3PolicyWatchTrailOwnerRead' })).toMatchObject({
+    trailOwnerReadRoleName: 'S3PolicyWatchTrailOwnerRead',
+    ruleInputParameters: { RequiredEvents: 'POLICY', SecurityHubParity: 'false', TrailOwnerReadRoleName: 'S3PolicyWatchTrailOwnerRead' },
+  });
+  expect(read({ ...LOG_GROUP, trailOwnerReadRoleName: 'none' }).ruleInputParameters).toEqual({ RequiredEvents: 'POLICY', SecurityHubParity: 'false' });
 });
 
 test('cdk.json alone is enough to synthesize a fresh clone', () => {
@@ -64,6 +74,10 @@ test.each([
   ['alarmPeriodSeconds', '7200', /alarmPeriodSeconds "7200" is not allowed/],
   ['trailLogGroupName', 'CloudTrail logs', /trailLogGroupName "CloudTrail logs" is not allowed: expected a log group name/],
   ['requiredEvents', { events: 'CIS' }, /requiredEvents must be POLICY, CIS or a comma list of S3 event names, got \{"events":"CIS"\}/],
+  ['trailOwnerReadRoleName', 'arn:aws:iam::111122223333:role/reader', /trailOwnerReadRoleName "arn:aws:iam::111122223333:role\/reader" is not allowed: rule parameter TrailOwnerReadRoleName: .* a name, not an ARN\) \(or none\)/],
+  ['ruleRoleName', 'a'.repeat(50), /ruleRoleName "a{50}" is not allowed: expected an IAM role name of 1-49 letters, digits and \+=,\.@_- \(the region is appended\)/],
+  ['ruleRoleName', 'rule role', /ruleRoleName "rule role" is not allowed/],
+  ['remediation', 'off', /remediation "off" is not allowed: expected true or false/],
 ])('%s=%j is refused with what the key accepts', (key, value, message) => {
   expect(problems({ ...LOG_GROUP, [key]: value })).toEqual([expect.stringMatching(message)]);
 });

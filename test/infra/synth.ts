@@ -7,22 +7,31 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, CfnResource, Validations } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { defineApp } from '../../infra/app';
 import type { S3PolicyWatchStack } from '../../infra/stack';
 
-export interface Synthesized {
+export interface Synthesized extends SynthesizedTemplate {
   app: App;
   stack: S3PolicyWatchStack;
+  outdir: string;
+  assembly: CloudAssembly;
+}
+
+/** One stack's template, parsed, as the assertions library reads it, and where synth wrote it. */
+export interface SynthesizedTemplate {
   template: Template;
   json: CfnTemplate;
   templatePath: string;
-  outdir: string;
 }
 
 export interface CfnTemplate {
+  Parameters?: Record<string, Record<string, any>>;
+  Rules?: Record<string, unknown>;
+  Outputs?: Record<string, Record<string, any>>;
   Resources: Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[]; Metadata?: Record<string, any> }>;
 }
 
@@ -33,9 +42,24 @@ export function synthesize(context: Record<string, unknown>): Synthesized {
   const app = new App({ context, outdir, builtinCloudFormationValidation: false });
   const stack = defineApp(app);
   const assembly = app.synth();
-  const templatePath = assembly.getStackByName(stack.stackName).templateFullPath;
+  return { app, stack, outdir, assembly, ...templateOf(assembly.getStackByName(stack.stackName).templateFullPath) };
+}
+
+/** Another stack of the synthesized app, by name (S3PolicyWatchOrganization...). */
+export function stackTemplate(synthesized: Synthesized, stackName: string): SynthesizedTemplate {
+  return templateOf(synthesized.assembly.getStackByName(stackName).templateFullPath);
+}
+
+/** A template written to a file (a StackSet's TemplateBody, say), to lint and assert like the others. */
+export function templateFile(template: unknown, outdir: string, name: string): SynthesizedTemplate {
+  const templatePath = path.join(outdir, `${name}.template.json`);
+  fs.writeFileSync(templatePath, JSON.stringify(template, null, 1));
+  return templateOf(templatePath);
+}
+
+function templateOf(templatePath: string): SynthesizedTemplate {
   const json = JSON.parse(fs.readFileSync(templatePath, 'utf8')) as CfnTemplate;
-  return { app, stack, template: Template.fromJSON(json), json, templatePath, outdir };
+  return { template: Template.fromJSON(json), json, templatePath };
 }
 
 export function removeOutdir(synthesized: Synthesized | undefined): void {
@@ -137,6 +161,28 @@ export function actionsOnAnyResource(json: CfnTemplate): string[] {
     .flatMap((statement) => statement.actions);
 }
 
+/** `new XCommand(` in a file of the rule's AWS edge (rule/FILE), as IAM actions: the service prefix of the SDK package X comes from. */
+export function ruleSdkCalls(file: string): string[] {
+  const source = fs.readFileSync(path.join(__dirname, '..', '..', 'rule', file), 'utf8');
+  const prefixes: Record<string, string> = {
+    cloudtrail: 'cloudtrail',
+    cloudwatch: 'cloudwatch',
+    'cloudwatch-logs': 'logs',
+    'config-service': 'config',
+    sns: 'sns',
+    sts: 'sts',
+  };
+  const packageOf = new Map<string, string>();
+  for (const [, names, client] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([\w-]+)'/g)) {
+    for (const name of names!.split(',').map((text) => text.trim())) packageOf.set(name, client!);
+  }
+  return [...source.matchAll(/new (\w+)Command\(/g)].map(([, api]) => {
+    const client = packageOf.get(`${api}Command`);
+    if (!client || !prefixes[client]) throw new Error(`${file}: cannot tell the service of ${api}Command`);
+    return `${prefixes[client]}:${api}`;
+  });
+}
+
 export function logicalIdOf(construct: IConstruct): string {
   const resource = (CfnResource.isCfnResource(construct) ? construct : construct.node.defaultChild) as CfnResource;
   return resource.stack.getLogicalId(resource);
@@ -147,8 +193,9 @@ export interface CfnLintResult {
   output: string;
 }
 
-export function cfnLint(templatePath: string): CfnLintResult {
-  const result = spawnSync('cfn-lint', ['--format', 'parseable', templatePath], { encoding: 'utf8' });
+/** cfn-lint on one or more templates, in one run (it takes seconds to start). */
+export function cfnLint(...templatePaths: string[]): CfnLintResult {
+  const result = spawnSync('cfn-lint', ['--format', 'parseable', ...templatePaths], { encoding: 'utf8' });
   return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
 }
 

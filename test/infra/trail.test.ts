@@ -33,7 +33,7 @@ const ids = () => {
     logGroup: logicalIdOf(trail.logGroup),
     bucket: logicalIdOf(trail.bucket),
     key: logicalIdOf(synthesized.stack.key),
-    automationRole: logicalIdOf(synthesized.stack.automationRole),
+    automationRole: logicalIdOf(synthesized.stack.automationRole!),
   };
 };
 

@@ -1,7 +1,7 @@
 import { CIS_FILTER_PATTERN, POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
 import { evaluateAccount, MAX_ANNOTATION_LENGTH, type Verdict } from '../../rule/evaluate';
 import { parseRuleParameters } from '../../rule/parameters';
-import type { AccountSnapshot, AlarmSnapshot, LogGroupSnapshot, MetricFilterSnapshot, TopicSnapshot, TrailSnapshot } from '../../rule/snapshot';
+import type { AccountSnapshot, AlarmSnapshot, LogGroupSnapshot, MetricFilterSnapshot, TopicSnapshot, TrailOwnerSnapshot, TrailSnapshot } from '../../rule/snapshot';
 
 /**
  * The evaluator over hand-written snapshots: every link, every parameter, each way it breaks. Each case starts
@@ -513,6 +513,97 @@ describe('evaluateAccount', () => {
       const verdict = evaluate(account((parts) => Object.assign(parts, { trails: [orgTrail, trail({ status: { isLogging: false } })] })));
       expect(verdict.compliance).toBe('NOT_APPLICABLE');
       expect(verdict.chains.map((chain) => chain.status)).toEqual(['not-applicable', 'broken']);
+    });
+
+    describe('read in the owner account through TrailOwnerReadRoleName', () => {
+      const OWNER_LOG_GROUP_ARN = `arn:aws:logs:${REGION}:${OTHER_ACCOUNT}:log-group:aws-controltower/CloudTrailLogs`;
+      const OWNER_TOPIC_ARN = `arn:aws:sns:${REGION}:${OTHER_ACCOUNT}:org-alerts`;
+      const ROLE_ARN = `arn:aws:iam::${OTHER_ACCOUNT}:role/S3PolicyWatchTrailOwnerRead`;
+      const readTrail = (overrides: Partial<TrailSnapshot> = {}) =>
+        trail({
+          ...orgTrail,
+          cloudWatchLogsLogGroupArn: `${OWNER_LOG_GROUP_ARN}:*`,
+          cloudWatchLogsRoleArn: `arn:aws:iam::${OTHER_ACCOUNT}:role/CloudTrailRoleForCloudWatchLogs`,
+          status: { isLogging: true },
+          selectors: { classic: [{ readWriteType: 'All', includeManagementEvents: true }], advanced: [] },
+          ...overrides,
+        });
+      const ownerParts = (change: (parts: Omit<TrailOwnerSnapshot, 'accountId' | 'roleArn'>) => void = () => {}): TrailOwnerSnapshot => {
+        const parts = {
+          logGroups: [logGroup([filter()], { arn: OWNER_LOG_GROUP_ARN, name: 'aws-controltower/CloudTrailLogs', accountId: OTHER_ACCOUNT })],
+          alarms: [alarm({ arn: `arn:aws:cloudwatch:${REGION}:${OTHER_ACCOUNT}:alarm:s3-policy-alarm`, alarmActions: [OWNER_TOPIC_ARN] })],
+          alarmSearches: [],
+          topics: [topic({ arn: OWNER_TOPIC_ARN })],
+        };
+        change(parts);
+        return { accountId: OTHER_ACCOUNT, roleArn: ROLE_ARN, ...parts };
+      };
+      /** A member whose only trail is the owner's organization trail, unless `change` gives it more. */
+      const member = (owner: TrailOwnerSnapshot, change: (parts: Parts) => void = () => {}, trailOverrides: Partial<TrailSnapshot> = {}) =>
+        account((parts) => {
+          Object.assign(parts, { trails: [readTrail(trailOverrides)], logGroups: [], alarms: [], topics: [] });
+          change(parts);
+        });
+      const withOwner = (snapshot: AccountSnapshot, owner: TrailOwnerSnapshot): AccountSnapshot => ({ ...snapshot, trailOwners: [owner] });
+
+      test("the owner's complete chain makes the member COMPLIANT, and the annotation names the owner account first", () => {
+        const verdict = evaluate(withOwner(member(ownerParts()), ownerParts()));
+        expect(verdict.compliance).toBe('COMPLIANT');
+        expect(verdict.annotation).toBe(
+          'In trail owner account 999988887777: Trail org-trail → log group aws-controltower/CloudTrailLogs → filter "s3-policy" → alarm "s3-policy-alarm" → topic org-alerts: PutBucketPolicy and DeleteBucketPolicy changes raise this alarm, which reaches a subscriber',
+        );
+        expect(verdict.chains[0]).toMatchObject({ status: 'complete', readInAccount: OTHER_ACCOUNT, logGroupArn: OWNER_LOG_GROUP_ARN, topicArn: OWNER_TOPIC_ARN });
+        expect(verdict.chains[0]!.links[0]!.detail).toBe(
+          `is an organization trail of account ${OTHER_ACCOUNT} (read through ${ROLE_ARN}), multi-region, logging, and records management write events`,
+        );
+      });
+
+      test("a break in the owner's chain is NON_COMPLIANT, naming the owner account and the link to fix there", () => {
+        const owner = ownerParts((parts) => {
+          parts.topics = [topic({ arn: OWNER_TOPIC_ARN, subscriptions: [] })];
+        });
+        const verdict = evaluate(withOwner(member(owner), owner));
+        expect(verdict.compliance).toBe('NON_COMPLIANT');
+        expect(verdict.annotation).toBe(
+          'In trail owner account 999988887777: Trail org-trail → log group aws-controltower/CloudTrailLogs → filter "s3-policy" → alarm "s3-policy-alarm": topic org-alerts has no subscribers, so the alarm reaches nobody',
+        );
+      });
+
+      test("the owner's trail itself is judged: one that stopped logging breaks the chain", () => {
+        const verdict = evaluate(withOwner(member(ownerParts(), () => {}, { status: { isLogging: false } }), ownerParts()));
+        expect(verdict.compliance).toBe('NON_COMPLIANT');
+        expect(verdict.annotation).toMatch(/^In trail owner account 999988887777: Trail org-trail is not logging \(run StartLogging\)/);
+      });
+
+      test("an alarm of the member on a same-named metric does not complete the owner's filter: metrics belong to an account", () => {
+        const owner = ownerParts((parts) => {
+          parts.alarms = [];
+          parts.topics = [];
+        });
+        const verdict = evaluate(withOwner(member(owner, (parts) => Object.assign(parts, { alarms: [alarm()], topics: [topic()] })), owner));
+        expect(verdict.compliance).toBe('NON_COMPLIANT');
+        expect(verdict.annotation).toMatch(/^In trail owner account 999988887777: .*filter "s3-policy": has no alarm in us-east-1 on its metric CloudTrailMetrics\/S3BucketPolicyChangeCount/);
+      });
+
+      test("a broken trail of the member's own no longer hides the owner's complete chain", () => {
+        const snapshot = member(ownerParts(), (parts) => parts.trails.push(trail({ status: { isLogging: false } })));
+        const verdict = evaluate(withOwner({ ...snapshot, logGroups: [logGroup([filter()])] }, ownerParts()));
+        expect(verdict.compliance).toBe('COMPLIANT');
+        expect(verdict.chains.map((chain) => [chain.status, chain.readInAccount])).toEqual([
+          ['complete', OTHER_ACCOUNT],
+          ['broken', undefined],
+        ]);
+      });
+
+      test('the owner account stays in an annotation cut to 256 characters', () => {
+        const owner = ownerParts((parts) => {
+          parts.logGroups = [logGroup([filter({ name: 'f'.repeat(200), metric: { value: '0' } })], { arn: OWNER_LOG_GROUP_ARN, name: 'aws-controltower/CloudTrailLogs', accountId: OTHER_ACCOUNT })];
+        });
+        const verdict = evaluate(withOwner(member(owner), owner));
+        expect(verdict.compliance).toBe('NON_COMPLIANT');
+        expect(verdict.annotation.startsWith('In trail owner account 999988887777: ')).toBe(true);
+        expect(verdict.annotation.length).toBeLessThanOrEqual(MAX_ANNOTATION_LENGTH);
+      });
     });
   });
 

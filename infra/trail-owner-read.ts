@@ -1,0 +1,96 @@
+/**
+ * The read-only role in the account that owns an organization trail (the management or log-archive account): the
+ * rule in every member account assumes it (rule parameter TrailOwnerReadRoleName) to follow the trail's chain there.
+ *
+ * Trust: any principal of the organization (aws:PrincipalOrgID) whose ARN is the rule's Lambda role, by name, in any
+ * account (aws:PrincipalArn `arn:PARTITION:iam::*:role/<ruleRoleName>-*`, the region being the suffix). No external
+ * id: an external id protects against a confused deputy, a third party that assumes roles for many customers and
+ * can be handed someone else's role ARN. Here the only caller is the organization's own rule role, named in the
+ * trust policy; nobody in between chooses which role it assumes.
+ *
+ * Permissions: the reads rule/gather.ts makes through the role, nothing that writes, on the trail's log group and
+ * on this account's trails and alarms in this region (infra/iam.ts trailOwnerReadGrants).
+ */
+import { CfnOutput, CfnParameter, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { DeployContext } from './context';
+import { grantStatements, trailOwnerReadGrants, unscopedAcknowledgment, wildcardAcknowledgment } from './iam';
+
+export interface TrailOwnerReadRoleProps {
+  roleName: string;
+  /** `o-...`: only principals of this organization may assume the role. */
+  organizationId: string;
+  /** The rule Lambda role's name without its region suffix (context `ruleRoleName`). */
+  ruleRoleName: string;
+  /** The log group the organization trail delivers to, in this stack's region. */
+  logGroupName: string;
+}
+
+export class TrailOwnerReadRole extends Construct {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: TrailOwnerReadRoleProps) {
+    super(scope, id);
+    const { partition, account, region } = Stack.of(this);
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      description: "s3-policy-watch: the rule in each member account reads the organization trail's chain (trail, log group filters, alarms, topics) with this role",
+      assumedBy: new iam.AnyPrincipal().withConditions({
+        StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
+        ArnLike: { 'aws:PrincipalArn': `arn:${partition}:iam::*:role/${props.ruleRoleName}-*` },
+      }),
+    });
+    const grants = trailOwnerReadGrants({ partition, account, region, logGroupName: props.logGroupName });
+    for (const statement of grantStatements(grants)) this.role.addToPrincipalPolicy(statement);
+
+    Validations.of(this.role).acknowledge(
+      unscopedAcknowledgment(grants),
+      wildcardAcknowledgment(
+        'arn:<AWS::Partition>:cloudtrail:<AWS::Region>:<AWS::AccountId>:trail/*',
+        "Members read the status and event selectors of the organization trail they see, whatever its name; only this account's trails of this region.",
+      ),
+      wildcardAcknowledgment(
+        `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${props.logGroupName}:*`,
+        "The metric filters of the organization trail's log group only: CloudWatch Logs names the log-group resource with a trailing :* for some APIs.",
+      ),
+      wildcardAcknowledgment(
+        'arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*',
+        "When a chain lacks a working alarm, the rule lists this region's alarms to find a metric-math alarm on the filter's metric; any alarm may be one.",
+      ),
+      wildcardAcknowledgment(
+        'arn:<AWS::Partition>:sns:<AWS::Region>:*:*',
+        "Members list the subscribers of the topics the trail's alarms notify, which may be a central alerts topic of another account (whose topic policy decides); alarms notify topics of their own region only.",
+      ),
+    );
+  }
+}
+
+export interface TrailOwnerReadStackProps extends StackProps {
+  settings: DeployContext & { trailOwnerReadRoleName: string };
+}
+
+/** Deploy in the organization trail owner's account, in the trail's home region (where its log group is). */
+export class TrailOwnerReadStack extends Stack {
+  readonly readRole: TrailOwnerReadRole;
+
+  constructor(scope: Construct, id: string, props: TrailOwnerReadStackProps) {
+    super(scope, id, props);
+    const organizationId = new CfnParameter(this, 'OrganizationId', {
+      type: 'String',
+      description: 'The organization whose member accounts may assume the role (aws organizations describe-organization --query Organization.Id)',
+      allowedPattern: '^o-[a-z0-9]{10,32}$',
+      constraintDescription: 'an organization id: o- followed by 10 to 32 lower-case letters or digits',
+    });
+    this.readRole = new TrailOwnerReadRole(this, 'TrailOwnerRead', {
+      roleName: props.settings.trailOwnerReadRoleName,
+      organizationId: organizationId.valueAsString,
+      ruleRoleName: props.settings.ruleRoleName,
+      logGroupName: props.settings.trailLogGroupName,
+    });
+    new CfnOutput(this, 'TrailOwnerReadRoleArn', {
+      value: this.readRole.role.roleArn,
+      description: 'Assumed by the s3-policy-watch rule of each member account (rule parameter TrailOwnerReadRoleName)',
+    });
+  }
+}
