@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, BootstraplessSynthesizer, CfnOutput, CfnParameter, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { App, BootstraplessSynthesizer, CfnOutput, CfnParameter, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,6 +21,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { DeployContext } from './context';
+import { PRIVATE_RETAINED_BUCKET } from './buckets';
 import { codeBucketName, RULE_CODE_KEY_PREFIX, rulePackage } from './rule-package';
 import { S3PolicyWatchStack } from './stack';
 
@@ -160,16 +161,8 @@ export class RuleCodeBucketStack extends Stack {
       allowedPattern: '^o-[a-z0-9]{10,32}$',
       constraintDescription: 'an organization id: o- followed by 10 to 32 lower-case letters or digits',
     });
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: codeBucketName(prefix.valueAsString, this.region),
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Stacks of the organization were created from its objects; it stays when this stack goes.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    // Stacks of the organization were created from its objects; it stays when this stack goes.
+    this.bucket = new s3.Bucket(this, 'Bucket', { ...PRIVATE_RETAINED_BUCKET, bucketName: codeBucketName(prefix.valueAsString, this.region) });
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OrganizationReadsTheRuleCode',

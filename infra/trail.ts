@@ -10,6 +10,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PRIVATE_RETAINED_BUCKET } from './buckets';
 import { tolerateRedundantRoleDependency } from './cfn-lint';
 
 export interface ManagementTrailProps {
@@ -27,14 +28,7 @@ export class ManagementTrail extends Construct {
     const { account, partition } = Stack.of(this);
 
     // Audit records outlive the stack: the bucket and the log group are kept on `cdk destroy`.
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.bucket = new s3.Bucket(this, 'Bucket', PRIVATE_RETAINED_BUCKET);
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:

@@ -36,6 +36,21 @@ export function restoreMocks(mocks: RuleClientMocks): void {
   Object.values(mocks).forEach((mock) => mock.restore());
 }
 
+/**
+ * Fresh mocks for every test of the calling file, answering as the seed chain's compliant account (then
+ * `extra` adjusts them), restored after each test. The returned object is refilled before each test.
+ */
+export function useSeedChainMocks(extra: (mocks: RuleClientMocks) => void = () => {}): RuleClientMocks {
+  const mocks = {} as RuleClientMocks;
+  beforeEach(() => {
+    Object.assign(mocks, mockRuleClients());
+    answerSeedChain(mocks);
+    extra(mocks);
+  });
+  afterEach(() => restoreMocks(mocks));
+  return mocks;
+}
+
 /** Real SDK clients (their `send` is stubbed by the mocks) with static credentials: nothing leaves the process. */
 export function offlineClients(): RegionalClients {
   return regionalClients({ region: MOCK_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });

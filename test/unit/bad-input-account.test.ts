@@ -9,18 +9,15 @@ import { createHandler } from '../../rule/handler';
 import { DEFAULT_PARAMETERS } from '../../rule/parameters';
 import { FOREIGN_TOPIC_ARN, HOSTILE_ALARMS, HOSTILE_FILTERS, HOSTILE_NAMESPACE, hostileExplanations, hostileTrails } from '../support/faults';
 import {
-  answerSeedChain,
   awsError,
   MOCK_ACCOUNT,
   MOCK_LOG_GROUP_ARN,
   MOCK_REGION,
   MOCK_TOPIC_ARN,
-  mockRuleClients,
   offlineClients,
-  restoreMocks,
   SEED_ALARM,
   SEED_FILTER,
-  type RuleClientMocks,
+  useSeedChainMocks,
 } from '../support/mock-aws';
 
 /**
@@ -30,12 +27,7 @@ import {
  * report says what it skipped and why.
  */
 
-let mocks: RuleClientMocks;
-beforeEach(() => {
-  mocks = mockRuleClients();
-  answerSeedChain(mocks);
-});
-afterEach(() => restoreMocks(mocks));
+const mocks = useSeedChainMocks();
 
 async function evaluate(): Promise<Verdict & { ms: number }> {
   const started = performance.now();

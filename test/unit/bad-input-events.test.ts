@@ -1,6 +1,6 @@
 import { ConfigEventError, createHandler } from '../../rule/handler';
 import { ParameterError } from '../../rule/parameters';
-import { answerSeedChain, MOCK_ACCOUNT, MOCK_REGION, mockRuleClients, offlineClients, restoreMocks, type RuleClientMocks } from '../support/mock-aws';
+import { MOCK_ACCOUNT, MOCK_REGION, offlineClients, useSeedChainMocks } from '../support/mock-aws';
 
 /**
  * Config events the handler must refuse: each gets an error that names the problem, before anything is read, and
@@ -48,12 +48,7 @@ function oversizedEvent(summaryAccount: string) {
   );
 }
 
-let mocks: RuleClientMocks;
-beforeEach(() => {
-  mocks = mockRuleClients();
-  answerSeedChain(mocks);
-});
-afterEach(() => restoreMocks(mocks));
+const mocks = useSeedChainMocks();
 
 const handler = () => createHandler({ region: MOCK_REGION, clients: offlineClients() });
 

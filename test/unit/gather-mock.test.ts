@@ -6,27 +6,19 @@ import { evaluateAccount } from '../../rule/evaluate';
 import { gatherSnapshot } from '../../rule/gather';
 import { DEFAULT_PARAMETERS } from '../../rule/parameters';
 import {
-  answerSeedChain,
   awsError,
   MOCK_ACCOUNT,
   MOCK_REGION,
   MOCK_TOPIC_ARN,
-  mockRuleClients,
   offlineClients,
-  restoreMocks,
   SEED_ALARM,
   SEED_FILTER,
-  type RuleClientMocks,
+  useSeedChainMocks,
 } from '../support/mock-aws';
 
 /** What real AWS does and moto does not: pagination tokens, throttling, access errors, missing resources. */
 
-let mocks: RuleClientMocks;
-beforeEach(() => {
-  mocks = mockRuleClients();
-  answerSeedChain(mocks);
-});
-afterEach(() => restoreMocks(mocks));
+const mocks = useSeedChainMocks();
 
 async function gather() {
   const gathered = await gatherSnapshot(offlineClients(), MOCK_REGION, DEFAULT_PARAMETERS);

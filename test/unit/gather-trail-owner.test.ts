@@ -10,16 +10,13 @@ import { assumedRoleClients, gatherSnapshot } from '../../rule/gather';
 import { createHandler } from '../../rule/handler';
 import { parseRuleParameters } from '../../rule/parameters';
 import {
-  answerSeedChain,
   awsError,
   MOCK_ACCOUNT,
   MOCK_REGION,
-  mockRuleClients,
   offlineClients,
-  restoreMocks,
   SEED_ALARM,
   SEED_FILTER,
-  type RuleClientMocks,
+  useSeedChainMocks,
 } from '../support/mock-aws';
 
 /**
@@ -49,10 +46,7 @@ function orgTrail(partition = 'aws', region = MOCK_REGION): Trail {
   };
 }
 
-let mocks: RuleClientMocks;
-beforeEach(() => {
-  mocks = mockRuleClients();
-  answerSeedChain(mocks);
+const mocks = useSeedChainMocks((mocks) => {
   // The member sees only the organization trail; the owner's log group, alarm and topic answer as a complete chain.
   mocks.cloudTrail.on(DescribeTrailsCommand).resolves({ trailList: [orgTrail()] });
   mocks.logs.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [{ ...SEED_FILTER, logGroupName: OWNER_LOG_GROUP }] });
@@ -64,7 +58,6 @@ beforeEach(() => {
   });
   mocks.sts.on(AssumeRoleCommand).resolves({ Credentials: ROLE_CREDENTIALS });
 });
-afterEach(() => restoreMocks(mocks));
 
 const clientsFor = assumedRoleClients({ region: MOCK_REGION, maxAttempts: 1 });
 

@@ -4,14 +4,11 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createHandler } from '../../rule/handler';
 import {
-  answerSeedChain,
   awsError,
   MOCK_ACCOUNT,
   MOCK_REGION,
-  mockRuleClients,
   offlineClients,
-  restoreMocks,
-  type RuleClientMocks,
+  useSeedChainMocks,
 } from '../support/mock-aws';
 
 const NOTIFICATION_TIME = '2026-03-01T06:00:00.000Z';
@@ -32,12 +29,7 @@ function scheduledEvent(overrides: Record<string, unknown> = {}, invoking: Recor
   };
 }
 
-let mocks: RuleClientMocks;
-beforeEach(() => {
-  mocks = mockRuleClients();
-  answerSeedChain(mocks);
-});
-afterEach(() => restoreMocks(mocks));
+const mocks = useSeedChainMocks();
 
 const handler = (options: { testMode?: boolean; logger?: Logger } = {}) => createHandler({ region: MOCK_REGION, clients: offlineClients(), ...options });
 

@@ -7,17 +7,15 @@ import { evaluateAccount } from '../../rule/evaluate';
 import { gatherSnapshot } from '../../rule/gather';
 import { DEFAULT_PARAMETERS } from '../../rule/parameters';
 import {
-  answerSeedChain,
   awsError,
   MOCK_ACCOUNT,
   MOCK_TOPIC_ARN,
   MOCK_REGION,
-  mockRuleClients,
   offlineClients,
-  restoreMocks,
   SEED_ALARM,
   SEED_FILTER,
   type RuleClientMocks,
+  useSeedChainMocks,
 } from '../support/mock-aws';
 
 /**
@@ -26,12 +24,7 @@ import {
  * an error is an error naming API, region and resource, never COMPLIANT or NON_COMPLIANT from the pages read so far.
  */
 
-let mocks: RuleClientMocks;
-beforeEach(() => {
-  mocks = mockRuleClients();
-  answerSeedChain(mocks);
-});
-afterEach(() => restoreMocks(mocks));
+const mocks = useSeedChainMocks();
 
 async function verdict() {
   const { snapshot } = await gatherSnapshot(offlineClients(), MOCK_REGION, DEFAULT_PARAMETERS);
