@@ -50,6 +50,24 @@ describe('npm start (s3-policy-watch demo)', () => {
     expect(alive(pid)).toBe(false);
   });
 
+  test('--keep leaves the emulator running with the remediated account, and says how to reach and stop it', () => {
+    const result = spawnSync(process.execPath, [BIN, 'demo', '--keep'], { encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).toBe(0);
+    const pid = Number(/Stop it with: kill (\d+)/.exec(result.stdout)?.[1]);
+    const endpoint = /at (http:\/\/127\.0\.0\.1:\d+);/.exec(result.stdout)?.[1];
+    try {
+      expect(alive(pid)).toBe(true);
+      expect(result.stdout).toContain(`npx s3-policy-watch check --endpoint-url ${endpoint} --region us-east-1`);
+      const check = spawnSync(process.execPath, [BIN, 'check', '--endpoint-url', endpoint!, '--region', 'us-east-1', '--format', 'json'], {
+        encoding: 'utf8',
+        env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+      });
+      expect(JSON.parse(check.stdout).compliance).toBe('COMPLIANT');
+    } finally {
+      if (alive(pid)) process.kill(pid);
+    }
+  });
+
   test('without moto it says how to install it and exits 2', () => {
     const result = spawnSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8', env: { ...process.env, S3PW_PYTHON: '/nonexistent/python3' } });
     expect(result.status).toBe(2);
