@@ -22,6 +22,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { DeployContext } from './context';
 import { PRIVATE_RETAINED_BUCKET } from './buckets';
+import { organizationIdParameter } from './trail-owner-read';
 import { codeBucketName, RULE_CODE_KEY_PREFIX, rulePackage } from './rule-package';
 import { S3PolicyWatchStack } from './stack';
 
@@ -155,12 +156,7 @@ export class RuleCodeBucketStack extends Stack {
       description: 'The bucket is named PREFIX-REGION; give every region the same prefix',
       allowedPattern: BUCKET_PREFIX_PATTERN,
     });
-    const organizationId = new CfnParameter(this, 'OrganizationId', {
-      type: 'String',
-      description: 'The organization whose accounts may read the code (aws organizations describe-organization --query Organization.Id)',
-      allowedPattern: '^o-[a-z0-9]{10,32}$',
-      constraintDescription: 'an organization id: o- followed by 10 to 32 lower-case letters or digits',
-    });
+    const organizationId = organizationIdParameter(this, 'The organization whose accounts may read the code');
     // Stacks of the organization were created from its objects; it stays when this stack goes.
     this.bucket = new s3.Bucket(this, 'Bucket', { ...PRIVATE_RETAINED_BUCKET, bucketName: codeBucketName(prefix.valueAsString, this.region) });
     this.bucket.addToResourcePolicy(

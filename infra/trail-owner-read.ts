@@ -76,12 +76,7 @@ export class TrailOwnerReadStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TrailOwnerReadStackProps) {
     super(scope, id, props);
-    const organizationId = new CfnParameter(this, 'OrganizationId', {
-      type: 'String',
-      description: 'The organization whose member accounts may assume the role (aws organizations describe-organization --query Organization.Id)',
-      allowedPattern: '^o-[a-z0-9]{10,32}$',
-      constraintDescription: 'an organization id: o- followed by 10 to 32 lower-case letters or digits',
-    });
+    const organizationId = organizationIdParameter(this, 'The organization whose member accounts may assume the role');
     this.readRole = new TrailOwnerReadRole(this, 'TrailOwnerRead', {
       roleName: props.settings.trailOwnerReadRoleName,
       organizationId: organizationId.valueAsString,
@@ -93,4 +88,14 @@ export class TrailOwnerReadStack extends Stack {
       description: 'Assumed by the s3-policy-watch rule of each member account (rule parameter TrailOwnerReadRoleName)',
     });
   }
+}
+
+/** The organization id as a deploy-time parameter (synth stays offline): who may read what the stack shares. */
+export function organizationIdParameter(stack: Stack, who: string): CfnParameter {
+  return new CfnParameter(stack, 'OrganizationId', {
+    type: 'String',
+    description: `${who} (aws organizations describe-organization --query Organization.Id)`,
+    allowedPattern: '^o-[a-z0-9]{10,32}$',
+    constraintDescription: 'an organization id: o- followed by 10 to 32 lower-case letters or digits',
+  });
 }
