@@ -7,6 +7,9 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
 import { regionalClients, type RegionalClients } from '../../rule/clients';
+import { evaluateAccount } from '../../rule/evaluate';
+import { gatherSnapshot, type AssumedRoleClients } from '../../rule/gather';
+import { DEFAULT_PARAMETERS, type RuleParameters } from '../../rule/parameters';
 
 /**
  * aws-sdk-client-mock stubs for every client the rule uses, and the responses of the seed chain
@@ -54,6 +57,12 @@ export function useSeedChainMocks(extra: (mocks: RuleClientMocks) => void = () =
 /** Real SDK clients (their `send` is stubbed by the mocks) with static credentials: nothing leaves the process. */
 export function offlineClients(): RegionalClients {
   return regionalClients({ region: MOCK_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+}
+
+/** Gathers the mocked account as the rule does (clients stubbed by the mocks), and judges it. */
+export async function judgeMockedAccount(parameters: RuleParameters = DEFAULT_PARAMETERS, clientsFor?: AssumedRoleClients) {
+  const gathered = await gatherSnapshot(offlineClients(), MOCK_REGION, parameters, clientsFor);
+  return { ...gathered, verdict: evaluateAccount(gathered.snapshot, parameters) };
 }
 
 export const SEED_FILTER: MetricFilter = {

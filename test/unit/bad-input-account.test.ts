@@ -3,10 +3,8 @@ import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type MetricAlarm
 import { DescribeMetricFiltersCommand, type MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { evaluateAccount, MAX_ANNOTATION_LENGTH, type Verdict } from '../../rule/evaluate';
-import { gatherSnapshot } from '../../rule/gather';
+import { MAX_ANNOTATION_LENGTH, type Verdict } from '../../rule/evaluate';
 import { createHandler } from '../../rule/handler';
-import { DEFAULT_PARAMETERS } from '../../rule/parameters';
 import { FOREIGN_TOPIC_ARN, HOSTILE_ALARMS, HOSTILE_FILTERS, HOSTILE_NAMESPACE, hostileExplanations, hostileTrails } from '../support/faults';
 import {
   awsError,
@@ -17,6 +15,7 @@ import {
   offlineClients,
   SEED_ALARM,
   SEED_FILTER,
+  judgeMockedAccount,
   useSeedChainMocks,
 } from '../support/mock-aws';
 
@@ -31,8 +30,7 @@ const mocks = useSeedChainMocks();
 
 async function evaluate(): Promise<Verdict & { ms: number }> {
   const started = performance.now();
-  const { snapshot } = await gatherSnapshot(offlineClients(), MOCK_REGION, DEFAULT_PARAMETERS);
-  const verdict = evaluateAccount(snapshot, DEFAULT_PARAMETERS);
+  const { verdict } = await judgeMockedAccount();
   return { ...verdict, ms: performance.now() - started };
 }
 

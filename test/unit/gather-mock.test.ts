@@ -2,17 +2,13 @@ import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand 
 import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
-import { evaluateAccount } from '../../rule/evaluate';
-import { gatherSnapshot } from '../../rule/gather';
-import { DEFAULT_PARAMETERS } from '../../rule/parameters';
 import {
   awsError,
   MOCK_ACCOUNT,
-  MOCK_REGION,
   MOCK_TOPIC_ARN,
-  offlineClients,
   SEED_ALARM,
   SEED_FILTER,
+  judgeMockedAccount,
   useSeedChainMocks,
 } from '../support/mock-aws';
 
@@ -20,10 +16,7 @@ import {
 
 const mocks = useSeedChainMocks();
 
-async function gather() {
-  const gathered = await gatherSnapshot(offlineClients(), MOCK_REGION, DEFAULT_PARAMETERS);
-  return { ...gathered, verdict: evaluateAccount(gathered.snapshot, DEFAULT_PARAMETERS) };
-}
+const gather = () => judgeMockedAccount();
 
 /** The region a mocked call was sent to (the client's configured region). */
 async function regionOf(call: { thisValue: unknown }): Promise<string> {

@@ -5,8 +5,7 @@ import { PutEvaluationsCommand } from '@aws-sdk/client-config-service';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { evaluateAccount } from '../../rule/evaluate';
-import { assumedRoleClients, gatherSnapshot } from '../../rule/gather';
+import { assumedRoleClients } from '../../rule/gather';
 import { createHandler } from '../../rule/handler';
 import { parseRuleParameters } from '../../rule/parameters';
 import {
@@ -16,6 +15,7 @@ import {
   offlineClients,
   SEED_ALARM,
   SEED_FILTER,
+  judgeMockedAccount,
   useSeedChainMocks,
 } from '../support/mock-aws';
 
@@ -61,10 +61,7 @@ const mocks = useSeedChainMocks((mocks) => {
 
 const clientsFor = assumedRoleClients({ region: MOCK_REGION, maxAttempts: 1 });
 
-async function gather(parameters = WITH_ROLE) {
-  const gathered = await gatherSnapshot(offlineClients(), MOCK_REGION, parameters, clientsFor);
-  return { ...gathered, verdict: evaluateAccount(gathered.snapshot, parameters) };
-}
+const gather = (parameters = WITH_ROLE) => judgeMockedAccount(parameters, clientsFor);
 
 /** The credentials the client that sent a mocked call signs with. */
 async function credentialsOf(call: { thisValue: unknown }): Promise<AwsCredentialIdentity> {

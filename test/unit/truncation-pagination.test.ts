@@ -3,18 +3,15 @@ import { DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import type { MetadataBearer } from '@smithy/types';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import { evaluateAccount } from '../../rule/evaluate';
-import { gatherSnapshot } from '../../rule/gather';
-import { DEFAULT_PARAMETERS } from '../../rule/parameters';
 import {
   awsError,
   MOCK_ACCOUNT,
   MOCK_TOPIC_ARN,
   MOCK_REGION,
-  offlineClients,
   SEED_ALARM,
   SEED_FILTER,
   type RuleClientMocks,
+  judgeMockedAccount,
   useSeedChainMocks,
 } from '../support/mock-aws';
 
@@ -27,8 +24,7 @@ import {
 const mocks = useSeedChainMocks();
 
 async function verdict() {
-  const { snapshot } = await gatherSnapshot(offlineClients(), MOCK_REGION, DEFAULT_PARAMETERS);
-  return evaluateAccount(snapshot, DEFAULT_PARAMETERS);
+  return (await judgeMockedAccount()).verdict;
 }
 
 const MATH_ALARM: MetricAlarm = {
