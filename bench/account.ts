@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDemoAccount, DEMO_EMAIL, DEMO_LOG_GROUP } from '../cli/demo-scenario';
 import { startMotoServer, type MotoServer } from '../cli/moto-server';
-import { SandboxAccount } from '../cli/sandbox-account';
+import { inBatches, SandboxAccount } from '../cli/sandbox-account';
 import { regionalClients, type ClientOptions } from '../rule/clients';
 import { evaluateAccount } from '../rule/evaluate';
 import { gatherSnapshot } from '../rule/gather';
@@ -62,20 +62,14 @@ async function scanEverything(account: SandboxAccount): Promise<{ calls: number;
   return { calls, awsCalls };
 }
 
-async function addUnrelated(account: SandboxAccount, from: number, to: number): Promise<void> {
-  const batch = 50;
-  for (let start = from; start < to; start += batch) {
-    const indexes = Array.from({ length: Math.min(batch, to - start) }, (_, i) => start + i);
-    await Promise.all(
-      indexes.map(async (n) => {
-        const region = REGIONS[n % REGIONS.length];
-        const group = `/apps/service-${n % 40}`;
-        await account.logGroup(group, region);
-        await account.metricFilter({ name: `errors-${n}`, logGroup: group, region, pattern: '?ERROR ?FATAL', namespace: 'Apps', metricName: `Errors-${n}` });
-        await account.alarm({ name: `errors-${n}`, region, namespace: 'Apps', metricName: `Errors-${n}`, threshold: 5 });
-      }),
-    );
-  }
+function addUnrelated(account: SandboxAccount, from: number, to: number): Promise<void> {
+  return inBatches(from, to, async (n) => {
+    const region = REGIONS[n % REGIONS.length];
+    const group = `/apps/service-${n % 40}`;
+    await account.logGroup(group, region);
+    await account.metricFilter({ name: `errors-${n}`, logGroup: group, region, pattern: '?ERROR ?FATAL', namespace: 'Apps', metricName: `Errors-${n}` });
+    await account.alarm({ name: `errors-${n}`, region, namespace: 'Apps', metricName: `Errors-${n}`, threshold: 5 });
+  });
 }
 
 async function withMoto<T>(use: (server: MotoServer) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import { startMotoServer } from '../cli/moto-server';
-import type { SandboxAccount } from '../cli/sandbox-account';
+import { inBatches, type SandboxAccount } from '../cli/sandbox-account';
 import { evaluateAccount } from '../rule/evaluate';
 import { gatherSnapshot } from '../rule/gather';
 import { parseRuleParameters } from '../rule/parameters';
@@ -20,18 +20,12 @@ const WARM_UPS = 3;
 const PARAMETERS = parseRuleParameters({ TrailOwnerReadRoleName: 'S3PolicyWatchTrailOwnerRead' });
 
 /** Unrelated metric filters, 100 per log group, created in parallel batches of 50. */
-async function unrelatedFilters(account: SandboxAccount, count: number): Promise<void> {
-  const batch = 50;
-  for (let start = 0; start < count; start += batch) {
-    const numbers = Array.from({ length: Math.min(batch, count - start) }, (_, i) => start + i);
-    await Promise.all(
-      numbers.map(async (n) => {
-        const logGroup = `/aws/lambda/service-${Math.floor(n / 100)}`;
-        if (n % 100 === 0) await account.logGroup(logGroup);
-        await account.metricFilter({ name: `errors-${n}`, logGroup, pattern: 'ERROR', namespace: 'Services', metricName: `Errors-${n}` });
-      }),
-    );
-  }
+function unrelatedFilters(account: SandboxAccount, count: number): Promise<void> {
+  return inBatches(0, count, async (n) => {
+    const logGroup = `/aws/lambda/service-${Math.floor(n / 100)}`;
+    if (n % 100 === 0) await account.logGroup(logGroup);
+    await account.metricFilter({ name: `errors-${n}`, logGroup, pattern: 'ERROR', namespace: 'Services', metricName: `Errors-${n}` });
+  });
 }
 
 export async function benchOrganization(): Promise<Section> {

@@ -146,6 +146,15 @@ interface Clients {
   sns: SNSClient;
 }
 
+/** Runs `create(n)` for every n from `from` up to `to`, 50 at a time: in parallel, without flooding moto. */
+export async function inBatches(from: number, to: number, create: (n: number) => Promise<unknown>): Promise<void> {
+  const batch = 50;
+  for (let start = from; start < to; start += batch) {
+    const end = Math.min(start + batch, to);
+    await Promise.all(Array.from({ length: end - start }, (_, i) => create(start + i)));
+  }
+}
+
 export class SandboxAccount {
   private readonly clientsByRegion = new Map<string, Clients>();
   private readonly created = new Map<string, Promise<string>>();
@@ -330,11 +339,7 @@ export class SandboxAccount {
    * the noise of a large account.
    */
   async unrelatedAlarms(count: number, region = this.region): Promise<void> {
-    const batch = 50;
-    for (let start = 0; start < count; start += batch) {
-      const names = Array.from({ length: Math.min(batch, count - start) }, (_, i) => start + i);
-      await Promise.all(names.map((n) => this.alarm({ name: `unrelated-${n}`, region, namespace: 'Unrelated', metricName: `Metric-${n}` })));
-    }
+    await inBatches(0, count, (n) => this.alarm({ name: `unrelated-${n}`, region, namespace: 'Unrelated', metricName: `Metric-${n}` }));
   }
 
   /**
