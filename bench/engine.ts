@@ -61,7 +61,7 @@ export function benchEngine(): Section {
   return {
     title: 'Filter-pattern engine',
     body: [
-      `Coverage analysis over the ${corpus.length} account patterns of shared/corpus/account-filter-patterns.json, ${rounds} rounds, each pattern against the POLICY and the CIS event sets: **${perSecond.toLocaleString('en-US')} analyses per second**.`,
+      `Coverage analysis over the ${corpus.length} account patterns of reference-data/account-filter-patterns.json, ${rounds} rounds, each pattern against the POLICY and the CIS event sets: **${perSecond.toLocaleString('en-US')} analyses per second**.`,
       '',
       table(
         ['event set', 'median', 'p95', 'max', 'analyses'],

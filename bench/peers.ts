@@ -4,7 +4,7 @@ import { readCorpus, type AccountPatternCase } from '../test/support/corpus';
 import { table, type Section } from './measure';
 
 /**
- * The peers' matching rules, each re-implemented in a few lines from its description in shared/spec/peers.md
+ * The peers' matching rules, each re-implemented in a few lines from its description in docs/spec/peers.md
  * ("Matching rules of the peers"). They are reconstructions for this benchmark, not the peers' code.
  * A peer's PASS means "this filter monitors S3 bucket policy changes".
  */
@@ -66,8 +66,8 @@ export function benchPeers(): Section {
     },
   ];
   const parts: string[] = [
-    `Inputs: the ${corpus.length} filter patterns of shared/corpus/account-filter-patterns.json, with the corpus's own verdicts as the truth. ` +
-      "The peers' matching rules are re-implemented in a few lines each from shared/spec/peers.md (bench/peers.ts); they judge the pattern text only, so the same verdicts apply to both questions.",
+    `Inputs: the ${corpus.length} filter patterns of reference-data/account-filter-patterns.json, with the corpus's own verdicts as the truth. ` +
+      "The peers' matching rules are re-implemented in a few lines each from docs/spec/peers.md (bench/peers.ts); they judge the pattern text only, so the same verdicts apply to both questions.",
   ];
   for (const question of questions) {
     const rows = [['s3-policy-watch (semantic)', question.ours] as const, ...Object.entries(PEERS)].map(([name, verdict]) => {

@@ -1,6 +1,6 @@
 
 /**
- * Canonical CloudTrail records, written from the shapes of real records (shared/corpus/cloudtrail-s3-events.json):
+ * Canonical CloudTrail records, written from the shapes of real records (reference-data/cloudtrail-s3-events.json):
  * the S3 bucket-configuration change events the rule can require, the failed attempt, a directory-bucket
  * change, and benign look-alikes that a careless filter also catches.
  */

@@ -2,7 +2,7 @@ import { FilterPatternError } from './errors';
 import { parseRegex, type Regex } from './regex';
 
 /**
- * Parser for every kind of CloudWatch Logs filter pattern (shared/spec/filter-patterns.md §1–§5):
+ * Parser for every kind of CloudWatch Logs filter pattern (docs/spec/filter-patterns.md §1–§5):
  * match-all, terms, a standalone regular expression, JSON `{…}` and space-delimited `[…]`.
  * A pattern AWS would reject throws FilterPatternError with the position and the offending token.
  */

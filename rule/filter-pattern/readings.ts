@@ -1,5 +1,5 @@
 /**
- * Where the AWS documentation is ambiguous (shared/spec/filter-patterns.md §8, A1–A19), the engine follows the
+ * Where the AWS documentation is ambiguous (docs/spec/filter-patterns.md §8, A1–A19), the engine follows the
  * reading stated in the spec. Every such choice is a named flag here, so it can be flipped in one place once it
  * is settled against a real account with `aws logs test-metric-filter`. The coverage tests re-run the account
  * corpus with flags flipped to show which verdicts depend on them.

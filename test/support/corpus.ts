@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** The shared reference corpus lives beside the checkout (../shared), for developers and CI alike. */
-export const SHARED_DIR = resolve(__dirname, '../../../shared');
+/** The reference data the tests and benchmarks judge against; it ships in the repository (see its README). */
+export const REFERENCE_DATA_DIR = resolve(__dirname, '../../reference-data');
 
 export function readCorpus<T>(name: string): T {
-  const path = join(SHARED_DIR, 'corpus', name);
-  if (!existsSync(path)) throw new Error(`corpus file ${path} is missing: the tests expect shared/ beside the repository`);
+  const path = join(REFERENCE_DATA_DIR, name);
+  if (!existsSync(path)) throw new Error(`reference data file ${path} is missing: it is part of the repository (reference-data/), restore it with git checkout`);
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 

@@ -40,7 +40,7 @@ function alternatives(c: AccountPatternCase): Array<Partial<Verdict> & { reading
   });
 }
 
-describe('account filter patterns (shared/corpus/account-filter-patterns.json)', () => {
+describe('account filter patterns (reference-data/account-filter-patterns.json)', () => {
   test.each(patterns.map((c) => [c.id, c] as const))('%s', (_id, c) => {
     const actual = verdictOf(c.pattern, DEFAULT_READINGS);
     const { coversSeedEvents, coversCisEvents, overBroad, matchesFailedAttempt, matchesDirectoryBucketPolicyChange } = c;

@@ -3,7 +3,7 @@ import { readCorpus, type ConformanceCase } from '../support/corpus';
 
 const cases = readCorpus<ConformanceCase[]>('filter-pattern-cases.json');
 
-describe('conformance corpus (shared/corpus/filter-pattern-cases.json)', () => {
+describe('conformance corpus (reference-data/filter-pattern-cases.json)', () => {
   const valid = cases.filter((c) => c.valid !== false);
   const invalid = cases.filter((c) => c.valid === false);
 
