@@ -1,7 +1,7 @@
 import { analyzeFilterPattern, resolveRequiredEvents, RequiredEventsError } from '../../rule/filter-pattern';
 import { parseOptions } from '../args';
 import { EXIT, UsageError, type Io } from '../io';
-import { usageOf } from '../main';
+import { usageOf } from '../usage';
 
 /** Judges one filter pattern semantically: JSON on stdout; exit 0 when it covers the events, 1 when not, 2 when invalid. */
 export async function run(argv: string[], io: Io): Promise<number> {

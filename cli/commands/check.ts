@@ -5,7 +5,7 @@ import { assumedRoleClients, gatherSnapshot } from '../../rule/gather';
 import { parseRuleParameters } from '../../rule/parameters';
 import { AWS_OPTIONS, awsConnection, choice, parseOptions } from '../args';
 import { EXIT, type Io } from '../io';
-import { usageOf } from '../main';
+import { usageOf } from '../usage';
 import { checkResult, renderCheckReport } from '../report';
 
 /**

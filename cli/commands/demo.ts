@@ -3,7 +3,7 @@ import { run as remediate } from './remediate';
 import { buildDemoAccount, DEMO_ACCOUNT_ID, DEMO_EMAIL, DEMO_LOG_GROUP } from '../demo-scenario';
 import { parseOptions } from '../args';
 import { EXIT, UsageError, type Io } from '../io';
-import { usageOf } from '../main';
+import { usageOf } from '../usage';
 import { MotoUnavailableError, startMotoServer, type MotoServer } from '../moto-server';
 import { SandboxAccount } from '../sandbox-account';
 

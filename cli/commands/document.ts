@@ -4,7 +4,7 @@ import { remediationDocument } from '../../remediation/document';
 import { assertValidDocument } from '../../remediation/validate';
 import { choice, parseOptions } from '../args';
 import { EXIT, type Io } from '../io';
-import { usageOf } from '../main';
+import { usageOf } from '../usage';
 
 /** `document [--format json|yaml]`: prints the remediation document, after our validator has passed it. */
 export async function run(argv: string[], io: Io, document: AutomationDocument = remediationDocument): Promise<number> {

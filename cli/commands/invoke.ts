@@ -5,7 +5,7 @@ import { assumedRoleClients } from '../../rule/gather';
 import { createHandler } from '../../rule/handler';
 import { AWS_OPTIONS, awsConnection, parseOptions, required } from '../args';
 import { EXIT, UsageError, type Io } from '../io';
-import { usageOf } from '../main';
+import { usageOf } from '../usage';
 
 /**
  * `invoke`: runs the Lambda handler on a Config event file, as Config would, and prints what it published.

@@ -4,7 +4,7 @@ import { resolveParameters } from '../../remediation/parameters';
 import { callerAccountId, runAutomation, type AutomationResult, type StepRecord } from '../../remediation/runner';
 import { AWS_OPTIONS, awsConnection, parseOptions, required } from '../args';
 import { EXIT, UsageError, type Io } from '../io';
-import { usageOf } from '../main';
+import { usageOf } from '../usage';
 
 const OPTIONS = {
   ...AWS_OPTIONS,

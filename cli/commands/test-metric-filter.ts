@@ -1,7 +1,7 @@
 import { testMetricFilter } from '../../rule/filter-pattern';
 import { parseOptions } from '../args';
 import { EXIT, UsageError, type Io } from '../io';
-import { usageOf } from '../main';
+import { usageOf } from '../usage';
 
 /** Offline twin of `aws logs test-metric-filter`: same options, same JSON output. */
 export async function run(argv: string[], io: Io): Promise<number> {

@@ -69,3 +69,25 @@ describe('the s3-policy-watch command', () => {
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
   });
 });
+
+describe('a mistyped command', () => {
+  test.each([
+    ['chek', 'check'],
+    ['analyse-filter', 'analyze-filter'],
+    ['remediat', 'remediate'],
+    ['Document', 'document'],
+  ])('"%s" is answered with the closest command and its usage, not the whole help', async (typed, meant) => {
+    const { code, stderr } = await runCli([typed]);
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(`s3-policy-watch: unknown command "${typed}". Did you mean "${meant}"?`);
+    expect(stderr).toContain(`usage: s3-policy-watch ${meant} `);
+    expect(stderr).not.toContain('commands:');
+  });
+
+  test('a word close to no command gets the whole help', async () => {
+    const { code, stderr } = await runCli(['xyzzy']);
+    expect(code).toBe(2);
+    expect(stderr).not.toContain('Did you mean');
+    expect(stderr).toContain('commands:');
+  });
+});
