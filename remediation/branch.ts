@@ -2,9 +2,8 @@
  * aws:branch semantics: Choices are tried in order, the first true one names the next step, then `Default`;
  * with neither, the automation goes on with the next step in the list (undefined here). Pure.
  */
-import { BOOLEAN_OPERATORS, NUMERIC_OPERATORS, STRING_OPERATORS, type BranchStep, type Condition } from './builder';
-
-export const COMPARISON_OPERATORS: readonly string[] = [...STRING_OPERATORS, ...NUMERIC_OPERATORS, ...BOOLEAN_OPERATORS];
+import type { BranchStep, Condition } from './builder';
+import { COMPARISON_OPERATORS } from './vocabulary';
 
 /** Resolves `{{ }}` references in a choice's operands. */
 export type Resolve = (value: unknown) => unknown;

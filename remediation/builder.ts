@@ -4,13 +4,8 @@
  * command input types, so a misspelt API or input field is a compile error, not a runtime surprise in SSM.
  * The SDK is imported for its types only: this module stays free of SDK code at run time.
  */
-import type { ServiceSdks } from './runner';
 import { reference } from './templates';
-
-export const PARAMETER_TYPES = ['String', 'StringList', 'Integer', 'Boolean', 'MapList', 'StringMap'] as const;
-export type ParameterType = (typeof PARAMETER_TYPES)[number];
-export const OUTPUT_TYPES = PARAMETER_TYPES;
-export type OutputType = ParameterType;
+import type { NumericOperator, OutputType, ParameterType, Service, ServiceSdks, StringOperator } from './vocabulary';
 
 export interface ParameterDefinition {
   type: ParameterType;
@@ -20,21 +15,6 @@ export interface ParameterDefinition {
   allowedPattern?: string;
   allowedValues?: string[];
 }
-
-export const SUPPORTED_ACTIONS = ['aws:executeAwsApi', 'aws:branch', 'aws:assertAwsResourceProperty'] as const;
-export type Action = (typeof SUPPORTED_ACTIONS)[number];
-
-export const STRING_OPERATORS = ['StringEquals', 'EqualsIgnoreCase', 'StartsWith', 'EndsWith', 'Contains'] as const;
-export const NUMERIC_OPERATORS = [
-  'NumericEquals',
-  'NumericGreater',
-  'NumericLesser',
-  'NumericGreaterOrEquals',
-  'NumericLesserOrEquals',
-] as const;
-export const BOOLEAN_OPERATORS = ['BooleanEquals'] as const;
-type StringOperator = (typeof STRING_OPERATORS)[number];
-type NumericOperator = (typeof NUMERIC_OPERATORS)[number];
 
 /** `{{ Name }}` or `{{ Step.Output }}`. */
 export type Reference = `{{ ${string} }}`;
@@ -99,7 +79,6 @@ export interface AutomationDocument {
 
 // ---- API typing, derived from the SDK packages the runner maps services to ----
 
-export type Service = keyof ServiceSdks & string;
 type CommandName<S extends Service> = Extract<keyof ServiceSdks[S], `${string}Command`>;
 /** The APIs of a service: every `<Api>Command` its SDK package exports. */
 export type ApiOf<S extends Service> = {

@@ -11,12 +11,13 @@ import * as snsSdk from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { makeClient, type ClientOptions } from '../rule/clients';
 import { chooseNextStep } from './branch';
-import type { AutomationDocument, ParameterDefinition, Service, Step, StepOutput } from './builder';
+import type { AutomationDocument, ParameterDefinition, Step, StepOutput } from './builder';
 import { nextAfterFailure, nextAfterSuccess } from './flow';
 import { ParameterError } from './parameters';
 import { select } from './selectors';
 import { resolveTemplates, UnresolvedReferenceError, type Value } from './templates';
 import { assertValidDocument } from './validate';
+import type { Service, ServiceSdks } from './vocabulary';
 
 /** The services the runner can call: an Automation `Service` namespace -> its SDK v3 package and client. */
 const SERVICES = {
@@ -24,10 +25,7 @@ const SERVICES = {
   sns: { sdk: snsSdk, Client: snsSdk.SNSClient },
   cloudwatch: { sdk: cloudWatchSdk, Client: cloudWatchSdk.CloudWatchClient },
   config: { sdk: configSdk, Client: configSdk.ConfigServiceClient },
-};
-
-/** The SDK package of each service; the builder derives its API and input types from these. */
-export type ServiceSdks = { [S in keyof typeof SERVICES]: (typeof SERVICES)[S]['sdk'] };
+} satisfies { [S in Service]: { sdk: ServiceSdks[S]; Client: unknown } };
 
 interface SdkClient {
   send(command: unknown): Promise<Record<string, unknown>>;

@@ -5,23 +5,21 @@
  * produced before it is used), every step target existing, no unreachable step, no loop, parameter types and
  * patterns (a default must satisfy its own allowedPattern). Pure: plain data in, a list of problems out.
  */
-import { COMPARISON_OPERATORS } from './branch';
+import type { AutomationDocument, ParameterDefinition, Step } from './builder';
+import { successors } from './flow';
+import { disallowedReason } from './parameters';
+import { parseSelector } from './selectors';
+import { referencesIn, type Value } from './templates';
 import {
   BOOLEAN_OPERATORS,
+  COMPARISON_OPERATORS,
   NUMERIC_OPERATORS,
   OUTPUT_TYPES,
   PARAMETER_TYPES,
   STRING_OPERATORS,
   SUPPORTED_ACTIONS,
   type Action,
-  type AutomationDocument,
-  type ParameterDefinition,
-  type Step,
-} from './builder';
-import { successors } from './flow';
-import { disallowedReason } from './parameters';
-import { parseSelector } from './selectors';
-import { referencesIn, type Value } from './templates';
+} from './vocabulary';
 
 export interface Problem {
   /** Where in the document, e.g. `mainSteps[3] PutAlertAlarm: inputs.Period`. */
