@@ -4,8 +4,8 @@
  */
 export const COMMAND_USAGE = {
   check: {
-    usage: 's3-policy-watch check [--region R] [--endpoint-url U] [--parameters JSON] [--format text|json]',
-    summary: 'evaluate the account now, without writing anything (exit 0 COMPLIANT, 1 NON_COMPLIANT, 2 error)',
+    usage: 's3-policy-watch check [--region R] [--endpoint-url U] [--parameters JSON] [--format text|json|asff]',
+    summary: 'evaluate the account now, without writing anything (exit 0 COMPLIANT, 1 NON_COMPLIANT, 2 error); asff: the Security Hub finding',
   },
   'test-metric-filter': {
     usage: 's3-policy-watch test-metric-filter --filter-pattern P --log-event-messages M [M ...]',

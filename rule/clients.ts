@@ -2,6 +2,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -49,7 +50,7 @@ export function makeClient<C extends { middlewareStack: { add: Function } }>(Cli
   return client;
 }
 
-/** The clients the rule reads with, for one region. */
+/** The clients the rule reads and reports with, for one region. */
 export interface RuleClients {
   cloudTrail: CloudTrailClient;
   logs: CloudWatchLogsClient;
@@ -57,6 +58,7 @@ export interface RuleClients {
   sns: SNSClient;
   config: ConfigServiceClient;
   sts: STSClient;
+  securityHub: SecurityHubClient;
 }
 
 export function ruleClients(options: ClientOptions): RuleClients {
@@ -67,6 +69,7 @@ export function ruleClients(options: ClientOptions): RuleClients {
     sns: makeClient(SNSClient, options),
     config: makeClient(ConfigServiceClient, options),
     sts: makeClient(STSClient, options),
+    securityHub: makeClient(SecurityHubClient, options),
   };
 }
 

@@ -1,6 +1,7 @@
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, type Trail } from '@aws-sdk/client-cloudtrail';
 import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type Dimension, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand, type MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
+import { GetFindingsCommand } from '@aws-sdk/client-securityhub';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -38,6 +39,8 @@ import type {
 
 export interface Gathered {
   snapshot: AccountSnapshot;
+  /** The partition of the rule's credentials (from GetCallerIdentity's Arn), for ARNs the rule writes. */
+  partition?: string;
   /** Requests sent, one per page (SDK retries of a request not counted). */
   apiCalls: number;
 }
@@ -54,6 +57,8 @@ const IAM_ACTIONS = {
   DescribeAlarms: 'cloudwatch:DescribeAlarms',
   ListSubscriptionsByTopic: 'sns:ListSubscriptionsByTopic',
   PutEvaluations: 'config:PutEvaluations',
+  GetFindings: 'securityhub:GetFindings',
+  BatchImportFindings: 'securityhub:BatchImportFindings',
 } as const;
 
 type Api = keyof typeof IAM_ACTIONS;
@@ -157,7 +162,7 @@ export async function gatherSnapshot(
   clientsFor?: AssumedRoleClients,
 ): Promise<Gathered> {
   const reader = new Reader(clients);
-  const [accountId, trails] = await Promise.all([callerAccount(reader, region), describeTrails(reader, region)]);
+  const [{ accountId, partition }, trails] = await Promise.all([callerIdentity(reader, region), describeTrails(reader, region)]);
   const own = new AccountReader(reader, accountId, parameters);
   await own.readChains(trails);
   const owners: { roleArn: string; account: AccountReader }[] = [];
@@ -189,12 +194,13 @@ export async function gatherSnapshot(
     verdict.compliance === 'COMPLIANT' ? [] : verdict.chains.filter(endsBehindWorkingFilter).map((chain) => parseLogGroupArn(chain.logGroupArn!)),
     (ref) => `${ref.accountId} ${ref.region}`,
   );
-  if (searches.length === 0) return { snapshot: first, apiCalls: reader.apiCalls };
+  const caller = partition ? { partition } : {};
+  if (searches.length === 0) return { snapshot: first, apiCalls: reader.apiCalls, ...caller };
   const accounts = [own, ...owners.map(({ account }) => account)];
   const accountOf = (id: string) => accounts.find((account) => account.accountId === id)!;
   await Promise.all(searches.map((ref) => accountOf(ref.accountId).readMetricMathAlarms(ref.region)));
   await Promise.all(accounts.map((account) => account.readTopics()));
-  return { snapshot: snapshotNow(), apiCalls: reader.apiCalls };
+  return { snapshot: snapshotNow(), apiCalls: reader.apiCalls, ...caller };
 }
 
 /**
@@ -291,10 +297,42 @@ function endsBehindWorkingFilter(chain: ChainReport): boolean {
   return chain.status === 'broken' && chain.links.find((link) => link.link === 'filter')?.status === 'ok';
 }
 
-async function callerAccount(reader: Reader, region: string): Promise<string> {
+async function callerIdentity(reader: Reader, region: string): Promise<{ accountId: string; partition?: string }> {
   const identity = await reader.call('GetCallerIdentity', region, 'the caller', (clients) => clients.sts.send(new GetCallerIdentityCommand({})));
   if (!identity.Account) throw new AwsCallError('GetCallerIdentity', region, 'the caller', new Error('no Account in the response'));
-  return identity.Account;
+  const partition = identity.Arn?.split(':')[1];
+  return { accountId: identity.Account, ...(partition ? { partition } : {}) };
+}
+
+/** Who the rule's credentials are, where no snapshot is gathered (an account that left the rule's scope). */
+export async function readCaller(clients: RegionalClients, region: string): Promise<{ accountId: string; partition?: string }> {
+  return callerIdentity(new Reader(clients), region);
+}
+
+/** The timestamps of a finding Security Hub holds, which an update must keep (CreatedAt) and move past (UpdatedAt). */
+export interface ExistingFinding {
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * The rule's own finding in Security Hub, if it exists: BatchImportFindings stores the CreatedAt it is sent, so the
+ * first one is read back to be kept. Filtered by Id and ProductArn; the response is checked for both as well.
+ */
+export async function readExistingFinding(clients: RegionalClients, region: string, productArn: string, id: string): Promise<ExistingFinding | undefined> {
+  const response = await new Reader(clients).call('GetFindings', region, `finding ${id}`, (regional) =>
+    regional.securityHub.send(
+      new GetFindingsCommand({
+        Filters: { Id: [{ Value: id, Comparison: 'EQUALS' }], ProductArn: [{ Value: productArn, Comparison: 'EQUALS' }] },
+      }),
+    ),
+  );
+  const finding = (response.Findings ?? []).find((candidate) => candidate.Id === id && candidate.ProductArn === productArn);
+  if (!finding) return undefined;
+  if (!finding.CreatedAt || !finding.UpdatedAt) {
+    throw new AwsCallError('GetFindings', region, `finding ${id}`, new Error('the finding has no CreatedAt or UpdatedAt'));
+  }
+  return { createdAt: finding.CreatedAt, updatedAt: finding.UpdatedAt };
 }
 
 async function describeTrails(reader: Reader, region: string): Promise<TrailSnapshot[]> {

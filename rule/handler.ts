@@ -1,10 +1,10 @@
-import { PutEvaluationsCommand } from '@aws-sdk/client-config-service';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { evaluateAccount, type Compliance, type Verdict } from './evaluate';
 import { regionalClients, type RegionalClients } from './clients';
-import { assumedRoleClients, AwsCallError, gatherSnapshot, type AssumedRoleClients } from './gather';
+import { assumedRoleClients, gatherSnapshot, readCaller, type AssumedRoleClients } from './gather';
 import { logger as defaultLogger } from './log';
 import { parseRuleParameters, type RuleParameters } from './parameters';
+import { publishFinding, putEvaluation, type FindingOutcome } from './publish';
 
 /**
  * The Lambda function AWS Config invokes: Config event -> gather -> evaluate -> PutEvaluations on the
@@ -105,6 +105,8 @@ export interface HandlerDependencies {
   /** Publish with TestMode (also implied by the TESTMODE result token). */
   testMode?: boolean;
   logger?: Logger;
+  /** The clock for the Security Hub finding's UpdatedAt; defaults to the system clock. */
+  now?: () => Date;
 }
 
 export interface HandlerResult {
@@ -116,6 +118,8 @@ export interface HandlerResult {
   testMode: boolean;
   /** Reads made to reach the verdict (PutEvaluations not counted). */
   apiCalls: number;
+  /** With SecurityHubFindings: the finding sent to Security Hub, or why it was not. */
+  securityHubFinding?: FindingOutcome;
 }
 
 export function createHandler(dependencies: HandlerDependencies = {}): (event: unknown) => Promise<HandlerResult> {
@@ -130,6 +134,7 @@ export function createHandler(dependencies: HandlerDependencies = {}): (event: u
 
     let verdict: Pick<Verdict, 'compliance' | 'annotation'> & Partial<Verdict>;
     let apiCalls = 0;
+    let partition: string | undefined;
     if (invocation.eventLeftScope) {
       verdict = { compliance: 'NOT_APPLICABLE', annotation: 'The account has left the scope of this rule (eventLeftScope)' };
     } else {
@@ -141,10 +146,23 @@ export function createHandler(dependencies: HandlerDependencies = {}): (event: u
       }
       verdict = evaluateAccount(gathered.snapshot, invocation.parameters);
       apiCalls = gathered.apiCalls;
+      partition = gathered.partition;
     }
     log.info('verdict', { ...verdict, accountId: invocation.accountId, region, apiCalls });
 
     await putEvaluation(clients, region, invocation, verdict, testMode);
+    const securityHubFinding = invocation.parameters.securityHubFindings
+      ? await publishFinding({
+          clients,
+          region,
+          accountId: invocation.accountId,
+          partition: partition ?? (await callerPartition(clients, region, log)),
+          verdict,
+          requiredEvents: invocation.parameters.requiredEvents,
+          now: (dependencies.now ?? (() => new Date()))(),
+          log,
+        })
+      : undefined;
     return {
       compliance: verdict.compliance,
       annotation: verdict.annotation,
@@ -153,41 +171,18 @@ export function createHandler(dependencies: HandlerDependencies = {}): (event: u
       orderingTimestamp: invocation.notificationTime.toISOString(),
       testMode,
       apiCalls,
+      ...(securityHubFinding ? { securityHubFinding } : {}),
     };
   };
 }
 
-async function putEvaluation(
-  clients: RegionalClients,
-  region: string,
-  invocation: RuleInvocation,
-  verdict: Pick<Verdict, 'compliance' | 'annotation'>,
-  testMode: boolean,
-): Promise<void> {
-  const resource = `account ${invocation.accountId}`;
-  let response;
+/** The partition for the finding of an account that left the scope (no snapshot was gathered); a failure is publishFinding's to report. */
+async function callerPartition(clients: RegionalClients, region: string, log: Logger): Promise<string | undefined> {
   try {
-    response = await clients(region).config.send(
-      new PutEvaluationsCommand({
-        Evaluations: [
-          {
-            ComplianceResourceType: 'AWS::::Account',
-            ComplianceResourceId: invocation.accountId,
-            ComplianceType: verdict.compliance,
-            Annotation: verdict.annotation,
-            OrderingTimestamp: invocation.notificationTime,
-          },
-        ],
-        ResultToken: invocation.resultToken,
-        TestMode: testMode,
-      }),
-    );
+    return (await readCaller(clients, region)).partition;
   } catch (error) {
-    throw new AwsCallError('PutEvaluations', region, resource, error);
-  }
-  const failed = response.FailedEvaluations ?? [];
-  if (failed.length > 0) {
-    throw new AwsCallError('PutEvaluations', region, resource, new Error(`Config rejected the evaluation: ${JSON.stringify(failed)}`));
+    log.warn('GetCallerIdentity failed; the Security Hub finding cannot be built', { error: (error as Error).message });
+    return undefined;
   }
 }
 

@@ -12,6 +12,8 @@ export interface RuleParameters {
   requireMultiRegionTrail: boolean;
   requireConfirmedSubscription: boolean;
   securityHubParity: boolean;
+  /** Also send the verdict to Security Hub as one ASFF finding per account and region (rule/security-hub-finding.ts). */
+  securityHubFindings: boolean;
   /** Accepted and validated; reading the owner's log group with it comes with cross-account support. */
   trailOwnerReadRoleName?: string;
 }
@@ -25,6 +27,7 @@ const BOOLEAN_KEYS = {
   RequireMultiRegionTrail: 'requireMultiRegionTrail',
   RequireConfirmedSubscription: 'requireConfirmedSubscription',
   SecurityHubParity: 'securityHubParity',
+  SecurityHubFindings: 'securityHubFindings',
 } as const satisfies Record<string, keyof RuleParameters>;
 
 const KNOWN_KEYS = ['RequiredEvents', ...Object.keys(BOOLEAN_KEYS), 'TrailOwnerReadRoleName'];
@@ -36,6 +39,7 @@ export const DEFAULT_PARAMETERS: Readonly<RuleParameters> = Object.freeze({
   requireMultiRegionTrail: true,
   requireConfirmedSubscription: true,
   securityHubParity: false,
+  securityHubFindings: false,
 });
 
 // IAM role names: 1-64 of letters, digits and +=,.@_-

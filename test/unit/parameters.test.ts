@@ -11,6 +11,7 @@ describe('parseRuleParameters', () => {
         requireMultiRegionTrail: true,
         requireConfirmedSubscription: true,
         securityHubParity: false,
+        securityHubFindings: false,
       });
     }
   });
@@ -23,6 +24,7 @@ describe('parseRuleParameters', () => {
         RequireMultiRegionTrail: 'FALSE',
         RequireConfirmedSubscription: 'False',
         SecurityHubParity: 'TRUE',
+        SecurityHubFindings: 'True',
         TrailOwnerReadRoleName: 'OrgTrailReader',
       }),
     );
@@ -33,6 +35,7 @@ describe('parseRuleParameters', () => {
       requireMultiRegionTrail: false,
       requireConfirmedSubscription: false,
       securityHubParity: true,
+      securityHubFindings: true,
       trailOwnerReadRoleName: 'OrgTrailReader',
     });
   });
@@ -53,6 +56,8 @@ describe('parseRuleParameters', () => {
     [{ AllowOverBroadFilter: 'yes' }, /AllowOverBroadFilter must be "true" or "false", got "yes"/],
     [{ RequireMultiRegionTrail: 'TRUE ' }, /RequireMultiRegionTrail must be "true" or "false", got "TRUE "/],
     [{ SecurityHubParity: '1' }, /SecurityHubParity must be "true" or "false", got "1"/],
+    [{ SecurityHubFindings: 'on' }, /SecurityHubFindings must be "true" or "false", got "on"/],
+    [{ securityHubFindings: 'true' }, /unknown rule parameter "securityHubFindings" \(did you mean SecurityHubFindings\?/],
     [{ RequireConfirmedSubscription: 0 }, /RequireConfirmedSubscription must be "true" or "false", got 0/],
     [{ RequiredEvents: ['CIS'] }, /RequiredEvents must be a string/],
     [{ TrailOwnerReadRoleName: 'arn:aws:iam::111122223333:role/Reader' }, /TrailOwnerReadRoleName: "arn:aws:iam::111122223333:role\/Reader" is not an IAM role name/],
