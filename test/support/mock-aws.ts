@@ -2,6 +2,7 @@ import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetT
 import { CloudWatchClient, DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand, type MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
 import { ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
+import { BatchImportFindingsCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -14,7 +15,8 @@ import { DEFAULT_PARAMETERS, type RuleParameters } from '../../rule/parameters';
 /**
  * aws-sdk-client-mock stubs for every client the rule uses, and the responses of the seed chain
  * (trail main -> CloudTrail/Default -> seed filter -> Sum >= 1 alarm -> topic with a confirmed subscriber).
- * For what moto cannot do: pagination tokens, throttling, access errors, PutEvaluations in real mode.
+ * For what moto cannot do: pagination tokens, throttling, access errors, PutEvaluations in real mode, Security Hub's
+ * FailedFindings.
  */
 
 export const MOCK_ACCOUNT = '111122223333';
@@ -30,6 +32,7 @@ export function mockRuleClients() {
     sns: mockClient(SNSClient),
     config: mockClient(ConfigServiceClient),
     sts: mockClient(STSClient),
+    securityHub: mockClient(SecurityHubClient),
   };
 }
 
@@ -113,6 +116,8 @@ export function answerSeedChain(mocks: RuleClientMocks): void {
     Subscriptions: [{ Protocol: 'email', Endpoint: 'security@example.com', SubscriptionArn: `${MOCK_TOPIC_ARN}:0b6e1a2c`, TopicArn: MOCK_TOPIC_ARN }],
   });
   mocks.config.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
+  mocks.securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
+  mocks.securityHub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
 }
 
 /** An AWS service error as the SDK throws it. */
