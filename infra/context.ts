@@ -39,6 +39,8 @@ export interface DeployContext {
   ruleRoleName: string;
   /** Rule parameter TrailOwnerReadRoleName, and the name of the read-only role in the trail owner's account. */
   trailOwnerReadRoleName?: string;
+  /** Rule parameter SecurityHubFindings: the rule also imports one ASFF finding per evaluation into Security Hub. */
+  securityHubFindings: boolean;
   /** Whether the stack attaches the automatic remediation (an account covered only by another's trail has nothing to remediate). */
   remediation: boolean;
 }
@@ -68,6 +70,7 @@ export const CONTEXT_KEYS = {
   evaluationFrequency: { default: 'TwentyFour_Hours', allowed: EVALUATION_FREQUENCIES.join(', ') },
   alarmPeriodSeconds: { default: documentParameters.AlarmPeriodSeconds!.default, allowed: '10, 30 or a multiple of 60 up to 3600' },
   securityHubParity: { default: false, allowed: 'true or false' },
+  securityHubFindings: { default: false, allowed: 'true or false' },
   logLevel: { default: 'INFO', allowed: LOG_LEVELS.join(', ') },
   ruleRoleName: { default: 's3-policy-watch-rule', allowed: `an IAM role name of 1-${MAX_RULE_ROLE_NAME_LENGTH} letters, digits and +=,.@_- (the region is appended)` },
   trailOwnerReadRoleName: { default: 'none', allowed: 'an IAM role name, or none' },
@@ -131,6 +134,7 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
   const logLevel = oneOf('logLevel', LOG_LEVELS);
   const requiredEvents = text('requiredEvents');
   const securityHubParity = flag('securityHubParity');
+  const securityHubFindings = flag('securityHubFindings');
   const remediation = flag('remediation');
   const ruleRoleName = text('ruleRoleName');
   if (ruleRoleName !== undefined && !new RegExp(`^[\\w+=,.@-]{1,${MAX_RULE_ROLE_NAME_LENGTH}}$`).test(ruleRoleName)) {
@@ -142,10 +146,12 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
   if (readRoleProblem) problems.push(`trailOwnerReadRoleName "${trailOwnerReadRoleName}" is not allowed: ${readRoleProblem} (or none)`);
 
   let ruleInputParameters: Record<string, string> | undefined;
-  if (requiredEvents !== undefined && securityHubParity !== undefined) {
+  if (requiredEvents !== undefined && securityHubParity !== undefined && securityHubFindings !== undefined) {
     ruleInputParameters = {
       RequiredEvents: requiredEvents,
       SecurityHubParity: String(securityHubParity),
+      // Off is the rule's default; only a deployment that turns it on passes it.
+      ...(securityHubFindings ? { SecurityHubFindings: 'true' } : {}),
       ...(trailOwnerReadRoleName !== undefined && !readRoleProblem ? { TrailOwnerReadRoleName: trailOwnerReadRoleName } : {}),
     };
     try {
@@ -169,6 +175,7 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
     logLevel: logLevel!,
     ruleRoleName: ruleRoleName!,
     ...(trailOwnerReadRoleName !== undefined ? { trailOwnerReadRoleName } : {}),
+    securityHubFindings: securityHubFindings!,
     remediation: remediation!,
   };
 }

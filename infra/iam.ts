@@ -4,6 +4,7 @@
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { AutomationDocument } from '../remediation/builder';
+import { productArn } from '../rule/security-hub-finding';
 
 /**
  * The one list of actions granted on `Resource: '*'`, each with the reason. All of them are actions for which the
@@ -56,24 +57,37 @@ export function grantStatements(grants: Grant[]): iam.PolicyStatement[] {
 export interface RuleReadScope {
   partition: string;
   account: string;
+  /** Where the rule runs: its Security Hub finding is this region's. */
+  region: string;
   /** Rule parameter TrailOwnerReadRoleName: the role the rule may assume in a trail owner's account. */
   trailOwnerReadRoleName?: string;
+  /** Rule parameter SecurityHubFindings: the rule imports its finding into this account's Security Hub. */
+  securityHubFindings?: boolean;
 }
 
 /**
- * What the rule Lambda calls (rule/gather.ts and rule/handler.ts). sts:GetCallerIdentity needs no permission.
+ * What the rule Lambda calls (rule/gather.ts and rule/publish.ts). sts:GetCallerIdentity needs no permission.
  * Trails, log groups and alarms are this account's in any region: gather.ts reads only this account's trails and
  * log groups. Topics may be another account's (a central alerts topic); that account's topic policy decides.
  */
-export function ruleGrants({ partition, account, trailOwnerReadRoleName }: RuleReadScope): Grant[] {
+export function ruleGrants({ partition, account, region, trailOwnerReadRoleName, securityHubFindings }: RuleReadScope): Grant[] {
   const anyRegion = (service: string, resource: string) => `arn:${partition}:${service}:*:${account}:${resource}`;
   // The trail owner is whichever account owns an organization trail the member sees; that role's trust policy
   // decides who gets in (infra/trail-owner-read.ts).
   const assumeTrailOwnerRead: Grant[] = trailOwnerReadRoleName
     ? [{ action: 'sts:AssumeRole', resources: [`arn:${partition}:iam::*:role/${trailOwnerReadRoleName}`] }]
     : [];
+  // Its own finding only: BatchImportFindings is authorized on the product it imports into (the account's own
+  // `default` product), GetFindings on the hub it reads from (the Service Authorization Reference's resource types).
+  const securityHub: Grant[] = securityHubFindings
+    ? [
+        { action: 'securityhub:BatchImportFindings', resources: [productArn(partition, region, account)] },
+        { action: 'securityhub:GetFindings', resources: [`arn:${partition}:securityhub:${region}:${account}:hub/default`] },
+      ]
+    : [];
   return [
     ...assumeTrailOwnerRead,
+    ...securityHub,
     { action: 'cloudtrail:DescribeTrails' },
     { action: 'cloudtrail:GetTrailStatus', resources: [anyRegion('cloudtrail', 'trail/*')] },
     { action: 'cloudtrail:GetEventSelectors', resources: [anyRegion('cloudtrail', 'trail/*')] },

@@ -19,6 +19,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { RESOURCE_PREFIX, remediationDocument } from '../remediation/document';
+import { FINDING_IMPORT_FAILED } from '../rule/publish';
 import { tolerateRedundantRoleDependency } from './cfn-lint';
 import type { DeployContext } from './context';
 import { grantStatements, remediationGrants, ruleGrants, unscopedAcknowledgment as unscoped, wildcardAcknowledgment as wildcard, type Grant } from './iam';
@@ -113,7 +114,13 @@ export class S3PolicyWatchStack extends Stack {
     this.ruleRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.ruleLogGroup.logGroupArn] }),
     );
-    const ruleAccess = ruleGrants({ partition: this.partition, account: this.account, trailOwnerReadRoleName: settings.trailOwnerReadRoleName });
+    const ruleAccess = ruleGrants({
+      partition: this.partition,
+      account: this.account,
+      region: this.region,
+      trailOwnerReadRoleName: settings.trailOwnerReadRoleName,
+      securityHubFindings: settings.securityHubFindings,
+    });
     for (const statement of grantStatements(ruleAccess)) this.ruleRole.addToPrincipalPolicy(statement);
 
     const functionProps = {
@@ -199,10 +206,13 @@ export class S3PolicyWatchStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }).addAlarmAction(notify);
     const failuresPerFiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+    const ruleErrors = this.ruleFunction.metricErrors(failuresPerFiveMinutes);
     alarmOnFirstFailure(
       'RuleErrorsAlarm',
-      'The s3-policy-watch rule Lambda failed: Config has no current verdict. Its log group says which API, region and resource.',
-      this.ruleFunction.metricErrors(failuresPerFiveMinutes),
+      settings.securityHubFindings
+        ? 'The s3-policy-watch rule Lambda failed (Config has no current verdict), or could not import its Security Hub finding (the verdict stands). Its log group says which API, region and resource.'
+        : 'The s3-policy-watch rule Lambda failed: Config has no current verdict. Its log group says which API, region and resource.',
+      settings.securityHubFindings ? this.errorsOrFindingImportFailures(ruleErrors, failuresPerFiveMinutes) : ruleErrors,
     );
     alarmOnFirstFailure(
       'ReEvaluationFailedAlarm',
@@ -219,6 +229,26 @@ export class S3PolicyWatchStack extends Stack {
     this.acknowledgeNagFindings(settings, ruleAccess, remediation?.automationRole, remediation?.access);
     tolerateRedundantRoleDependency(this.ruleFunction);
     tolerateRedundantRoleDependency(this.tamperWatch.reEvaluation);
+  }
+
+  /**
+   * A failed Security Hub import does not fail the function (the Config verdict is published and stands), so the
+   * errors alarm also counts the log lines rule/publish.ts writes for it, through a metric filter on the rule's log group.
+   */
+  private errorsOrFindingImportFailures(ruleErrors: cloudwatch.Metric, options: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    const importFailures = new logs.MetricFilter(this, 'FindingImportFailures', {
+      logGroup: this.ruleLogGroup,
+      filterPattern: logs.FilterPattern.stringValue(`$.${FINDING_IMPORT_FAILED.field}`, '=', FINDING_IMPORT_FAILED.value),
+      metricNamespace: 's3-policy-watch',
+      metricName: 'SecurityHubFindingImportFailures',
+      metricValue: '1',
+    });
+    return new cloudwatch.MathExpression({
+      expression: 'FILL(errors, 0) + FILL(importFailures, 0)',
+      usingMetrics: { errors: ruleErrors, importFailures: importFailures.metric(options) },
+      label: 'Rule errors and failed Security Hub imports',
+      period: options.period,
+    });
   }
 
   /**

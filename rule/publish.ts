@@ -1,7 +1,6 @@
 import { PutEvaluationsCommand } from '@aws-sdk/client-config-service';
 import { BatchImportFindingsCommand } from '@aws-sdk/client-securityhub';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { assertValidAsff } from './asff-validate';
 import type { RegionalClients } from './clients';
 import type { Verdict } from './evaluate';
 import { AwsCallError, readExistingFinding } from './gather';
@@ -83,7 +82,9 @@ export interface FindingPublication {
 }
 
 /**
- * Reads the finding's CreatedAt, builds, checks and imports the finding. Never throws: the Config verdict is already
+ * Reads the finding's CreatedAt, builds and imports the finding (Security Hub validates it: an invalid one comes back
+ * in FailedFindings; the builder's output is checked against the ASFF rules in the tests, which keeps the validator out
+ * of the Lambda bundle). Never throws: the Config verdict is already
  * published and stands; a failure is logged as FINDING_IMPORT_FAILED (which raises the rule-errors alarm) and returned.
  */
 export async function publishFinding(publication: FindingPublication): Promise<FindingOutcome> {
@@ -95,7 +96,6 @@ export async function publishFinding(publication: FindingPublication): Promise<F
     const product = productArn(partition, region, accountId);
     const existing = await readExistingFinding(clients, region, product, id);
     const finding = securityHubFinding({ verdict, accountId, region, partition, requiredEvents: publication.requiredEvents, now: publication.now, existing });
-    assertValidAsff(finding);
     await importFinding(clients, region, id, finding);
     log.info('Security Hub finding imported', { findingId: id, status: finding.Compliance.Status, createdAt: finding.CreatedAt, updatedAt: finding.UpdatedAt });
     return { id, status: finding.Compliance.Status, imported: true };

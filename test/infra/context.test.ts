@@ -35,8 +35,19 @@ test('defaults: everything but the log group; the remediation defaults come from
     alarmPeriodSeconds: 300,
     logLevel: 'INFO',
     ruleRoleName: 's3-policy-watch-rule',
+    securityHubFindings: false,
     remediation: true,
   });
+});
+
+test('securityHubFindings=true becomes the rule parameter SecurityHubFindings; anything but true or false is refused', () => {
+  expect(read({ ...LOG_GROUP, securityHubFindings: 'true' })).toMatchObject({
+    securityHubFindings: true,
+    ruleInputParameters: { RequiredEvents: 'POLICY', SecurityHubParity: 'false', SecurityHubFindings: 'true' },
+  });
+  expect(read({ ...LOG_GROUP, securityHubFindings: false }).ruleInputParameters).toEqual({ RequiredEvents: 'POLICY', SecurityHubParity: 'false' });
+  expect(problems({ ...LOG_GROUP, securityHubFindings: 'yes' })).toEqual(['securityHubFindings "yes" is not allowed: expected true or false']);
+  expect(problems({ ...LOG_GROUP, SecurityHubFindings: 'true' })).toContain('SecurityHubFindings: unknown key; did you mean securityHubFindings? (keys are case-sensitive)');
 });
 
 test('trailOwnerReadRoleName becomes the rule parameter TrailOwnerReadRoleName; none leaves it out', () => {

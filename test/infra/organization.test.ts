@@ -95,7 +95,8 @@ describe("the trail owner's read-only role", () => {
   });
 
   test('may make exactly the reads rule/gather.ts makes through it, all of them reads', () => {
-    const memberOnly = ['sts:GetCallerIdentity', 'sts:AssumeRole', 'cloudtrail:DescribeTrails'];
+    // The member's own calls: who it is, which trails it sees, its own Security Hub finding.
+    const memberOnly = ['sts:GetCallerIdentity', 'sts:AssumeRole', 'cloudtrail:DescribeTrails', 'securityhub:GetFindings'];
     const throughRole = [...new Set(ruleSdkCalls('gather.ts'))].filter((action) => !memberOnly.includes(action));
     const grants = grantsByAction(roleStatements(owner.json, role()[0]));
     expect([...grants.keys()].sort()).toEqual(throughRole.sort());
@@ -123,8 +124,11 @@ describe('the rule role, with trailOwnerReadRoleName', () => {
     expect(render(json().Resources[roleId]!.Properties!.RoleName)).toBe('s3-policy-watch-rule-${AWS::Region}');
     const grants = grantsByAction(roleStatements(json(), roleId));
     expect(grants.get('sts:AssumeRole')).toEqual([`arn:\${AWS::Partition}:iam::*:role/${READ_ROLE}`]);
-    const calls = new Set([...ruleSdkCalls('gather.ts'), ...ruleSdkCalls('handler.ts')]);
+    const calls = new Set([...ruleSdkCalls('gather.ts'), ...ruleSdkCalls('handler.ts'), ...ruleSdkCalls('publish.ts')]);
     calls.delete('sts:GetCallerIdentity');
+    // Granted only with securityHubFindings (test/infra/security-hub.test.ts).
+    calls.delete('securityhub:GetFindings');
+    calls.delete('securityhub:BatchImportFindings');
     const granted = [...grants.keys()].filter((action) => !['logs:CreateLogStream', 'logs:PutLogEvents'].includes(action));
     expect(granted.sort()).toEqual([...calls].sort());
     expect(onlyResource(json(), 'AWS::Config::ConfigRule')[1].Properties!.InputParameters).toEqual({

@@ -141,9 +141,10 @@ describe('the rule bundle', () => {
     expect(sources.filter((source) => /aws-cdk-lib|constructs|cdk-nag|@aws-sdk|[\\/]test[\\/]|jest|infra[\\/]/.test(source))).toEqual([]);
   });
 
-  test("stays under the 100 KB target", () => {
+  // 100 KB until the Security Hub finding (issue 12: its builder and writes add about 8 KB; its validator stays out).
+  test("stays under the 110 KB target", () => {
     const bytes = fs.statSync(path.join(bundle(), 'index.js')).size;
-    expect(bytes).toBeLessThan(100_000);
+    expect(bytes).toBeLessThan(110_000);
   });
 
   test('requires nothing but the AWS SDK and Node.js built-ins, which the runtime provides', () => {
@@ -238,13 +239,16 @@ describe('the remediation', () => {
 });
 
 describe('the rule role', () => {
-  test('may call exactly what rule/gather.ts and rule/handler.ts call (sts:GetCallerIdentity needs no permission)', () => {
-    const calls = new Set([...ruleSdkCalls('gather.ts'), ...ruleSdkCalls('handler.ts')]);
+  test('may call exactly what rule/gather.ts, rule/handler.ts and rule/publish.ts call (sts:GetCallerIdentity needs no permission)', () => {
+    const calls = new Set([...ruleSdkCalls('gather.ts'), ...ruleSdkCalls('handler.ts'), ...ruleSdkCalls('publish.ts')]);
     expect(calls.has('cloudtrail:DescribeTrails')).toBe(true);
     expect(calls.has('config:PutEvaluations')).toBe(true);
     calls.delete('sts:GetCallerIdentity');
     // Granted only with trailOwnerReadRoleName (test/infra/organization.test.ts).
     calls.delete('sts:AssumeRole');
+    // Granted only with securityHubFindings (test/infra/security-hub.test.ts).
+    calls.delete('securityhub:GetFindings');
+    calls.delete('securityhub:BatchImportFindings');
     const granted = [...grantsByAction(roleStatements(synthesized.json, ids().ruleRole)).keys()].filter(
       (action) => !['logs:CreateLogStream', 'logs:PutLogEvents'].includes(action),
     );

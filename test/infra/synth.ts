@@ -171,6 +171,7 @@ export function ruleSdkCalls(file: string): string[] {
     'config-service': 'config',
     sns: 'sns',
     sts: 'sts',
+    securityhub: 'securityhub',
   };
   const packageOf = new Map<string, string>();
   for (const [, names, client] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([\w-]+)'/g)) {
