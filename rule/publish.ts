@@ -100,7 +100,9 @@ export async function publishFinding(publication: FindingPublication): Promise<F
     log.info('Security Hub finding imported', { findingId: id, status: finding.Compliance.Status, createdAt: finding.CreatedAt, updatedAt: finding.UpdatedAt });
     return { id, status: finding.Compliance.Status, imported: true };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    // GetFindings in a region where Security Hub is off fails with InvalidAccessException.
+    const disabled = error instanceof AwsCallError && error.code === 'InvalidAccessException' ? notEnabledHint(region) : '';
+    const message = `${error instanceof Error ? error.message : String(error)}${disabled}`;
     log.error('Security Hub finding not imported; the Config verdict stands', {
       [FINDING_IMPORT_FAILED.field]: FINDING_IMPORT_FAILED.value,
       findingId: id,
@@ -123,9 +125,11 @@ async function importFinding(clients: RegionalClients, region: string, id: strin
   if ((response.FailedCount ?? failed.length) > 0) {
     const reasons = failed.map((entry) => `${entry.ErrorCode}: ${entry.ErrorMessage}`).join('; ');
     // Security Hub answers a disabled hub or integration with InvalidAccess in FailedFindings, not with an error.
-    const hint = failed.some((entry) => entry.ErrorCode === 'InvalidAccess')
-      ? `; enable Security Hub in ${region}, or turn the rule parameter SecurityHubFindings off`
-      : '';
+    const hint = failed.some((entry) => entry.ErrorCode === 'InvalidAccess') ? notEnabledHint(region) : '';
     throw new AwsCallError('BatchImportFindings', region, resource, new Error(`Security Hub rejected the finding (${reasons || 'no reason given'})${hint}`));
   }
+}
+
+function notEnabledHint(region: string): string {
+  return `; enable Security Hub in ${region}, or turn the rule parameter SecurityHubFindings off`;
 }

@@ -105,6 +105,12 @@ describe('SecurityHubFindings', () => {
     expect(error).toHaveBeenCalledTimes(1);
   });
 
+  test('Security Hub not enabled, seen by GetFindings (InvalidAccessException): the failure says what to do', async () => {
+    mocks.securityHub.on(GetFindingsCommand).rejects(awsError('InvalidAccessException', 'Account 111122223333 is not subscribed to AWS Security Hub'));
+    const outcome = await run().result;
+    expect(outcome.securityHubFinding?.error).toMatch(/^GetFindings failed in us-east-1 .*not subscribed to AWS Security Hub; enable Security Hub in us-east-1, or turn the rule parameter SecurityHubFindings off$/);
+  });
+
   test('an account that left the scope: its finding becomes NOT_AVAILABLE (one GetCallerIdentity for the partition)', async () => {
     const outcome = await run(event(undefined, { eventLeftScope: true })).result;
     expect(outcome).toMatchObject({ compliance: 'NOT_APPLICABLE', securityHubFinding: { status: 'NOT_AVAILABLE', imported: true } });
