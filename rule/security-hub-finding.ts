@@ -106,7 +106,8 @@ export function securityHubFinding(input: FindingInput): AsffFinding {
   const status = complianceStatus(verdict.compliance);
   const severity = severityOf(verdict.compliance, chains);
   const { createdAt, updatedAt } = timestamps(input.now, input.existing);
-  const outlook = cloudWatch8Outlook(chains, accountId, region);
+  // No chains at all when the account was not evaluated (it left the rule's scope): nothing to predict then.
+  const outlook = verdict.chains ? cloudWatch8Outlook(chains, accountId, region) : NOT_EVALUATED;
   const coversCis = CIS_EVENT_NAMES.every((name) => input.requiredEvents.includes(name));
   return {
     SchemaVersion: ASFF_SCHEMA_VERSION,
@@ -155,7 +156,8 @@ function timestamps(now: Date, existing: FindingInput['existing']): { createdAt:
 function title(compliance: Compliance, chains: ChainReport[], accountId: string): string {
   if (compliance === 'COMPLIANT') return `S3 bucket policy changes in account ${accountId} raise an alarm that reaches a subscriber`;
   if (compliance === 'NOT_APPLICABLE') return `S3 bucket policy change alarms of account ${accountId} are not judged here`;
-  const where = chains.length === 0 ? 'no CloudTrail trail records them' : `the chain breaks at the ${firstBroken(furthest(chains))!.link} link`;
+  const broken = chains.length === 0 ? undefined : firstBroken(furthest(chains));
+  const where = broken ? `the chain breaks at the ${broken.link} link` : 'no CloudTrail trail records them';
   return `S3 bucket policy changes in account ${accountId} notify no one: ${where}`;
 }
 
@@ -202,9 +204,11 @@ function recommendation(compliance: Compliance): string {
 
 export interface CloudWatch8Outlook {
   /** What Security Hub's CloudWatch.8 is expected to report for this account and region. */
-  status: 'PASSED' | 'FAILED' | 'NO_DATA';
+  status: 'PASSED' | 'FAILED' | 'NO_DATA' | 'NOT_PREDICTED';
   reason: string;
 }
+
+const NOT_EVALUATED: CloudWatch8Outlook = { status: 'NOT_PREDICTED', reason: 'the account was not evaluated' };
 
 /**
  * What Security Hub's own control CloudWatch.8 will report here, from its documented rules: it fails with no trail;

@@ -115,6 +115,9 @@ describe('SecurityHubFindings', () => {
     const outcome = await run(event(undefined, { eventLeftScope: true })).result;
     expect(outcome).toMatchObject({ compliance: 'NOT_APPLICABLE', securityHubFinding: { status: 'NOT_AVAILABLE', imported: true } });
     expect(mocks.sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
-    expect(importedFinding()).toMatchObject({ Compliance: { Status: 'NOT_AVAILABLE' }, Severity: { Label: 'INFORMATIONAL' } });
+    const finding = importedFinding();
+    expect(finding).toMatchObject({ Compliance: { Status: 'NOT_AVAILABLE' }, Severity: { Label: 'INFORMATIONAL' } });
+    expect(finding.Description).toMatch(/^The account has left the scope of this rule/);
+    expect(finding.ProductFields!['s3-policy-watch/SecurityHubCloudWatch8']).toBe('NOT_PREDICTED: the account was not evaluated');
   });
 });
