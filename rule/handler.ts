@@ -8,8 +8,9 @@ import { publishFinding, putEvaluation, type FindingOutcome } from './publish';
 
 /**
  * The Lambda function AWS Config invokes: Config event -> gather -> evaluate -> PutEvaluations on the
- * account (AWS::::Account). A bad event or bad parameters throw before anything is read or published; a
- * read that fails throws an error naming API, region and resource, which Config shows on the rule.
+ * account (AWS::::Account), then, with SecurityHubFindings, the same verdict as a Security Hub finding. A bad
+ * event or bad parameters throw before anything is read or published; a read that fails throws an error naming
+ * API, region and resource, which Config shows on the rule. The Security Hub finding never fails the invocation.
  */
 
 /** What AWS Config sends a custom Lambda rule (the fields this rule uses). */
