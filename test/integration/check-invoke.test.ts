@@ -78,7 +78,7 @@ describe('check command line errors', () => {
   test('an unknown --format: exit 2', async () => {
     const { code, stderr } = await runCli(['check', ...offline, '--format', 'xml']);
     expect(code).toBe(2);
-    expect(stderr).toContain('--format must be one of text, json (got "xml")');
+    expect(stderr).toContain('--format must be one of text, json, asff (got "xml")');
   });
 
   test('an unreachable endpoint: exit 2, naming the API and region', async () => {
