@@ -2,11 +2,11 @@ import type { ClientOptions } from '../../rule/clients';
 import { evaluateAccount } from '../../rule/evaluate';
 import { regionalClients } from '../../rule/clients';
 import { assumedRoleClients, gatherSnapshot } from '../../rule/gather';
-import { parseRuleParameters } from '../../rule/parameters';
+import { parseRuleParameters, type RuleParameters } from '../../rule/parameters';
 import { AWS_OPTIONS, awsConnection, choice, parseOptions } from '../args';
 import { EXIT, type Io } from '../io';
 import { usageOf } from '../usage';
-import { checkResult, renderCheckReport } from '../report';
+import { checkResult, renderCheckReport, type CheckResult } from '../report';
 
 /**
  * `check`: evaluates the account now with the rule's own gather and evaluator, writing nothing.
@@ -16,13 +16,14 @@ export async function run(argv: string[], io: Io, connection: Partial<ClientOpti
   const usage = usageOf('check');
   const { values } = parseOptions(argv, { ...AWS_OPTIONS, parameters: { type: 'string' }, format: { type: 'string' } }, usage);
   const format = choice(values.format, 'format', ['text', 'json'] as const, 'text');
-  const options = awsConnection(values, usage, connection);
-  const region = options.region;
-  const parameters = parseRuleParameters(values.parameters);
-  const { snapshot, apiCalls } = await gatherSnapshot(regionalClients(options), region, parameters, assumedRoleClients(options));
-  const verdict = evaluateAccount(snapshot, parameters);
-  const result = checkResult(verdict, snapshot.accountId, region, parameters, apiCalls);
+  const result = await checkAccount(awsConnection(values, usage, connection), parseRuleParameters(values.parameters));
   io.out(format === 'json' ? JSON.stringify(result, null, 2) : renderCheckReport(result));
-  return verdict.compliance === 'NON_COMPLIANT' ? EXIT.nonCompliant : EXIT.ok;
+  return result.compliance === 'NON_COMPLIANT' ? EXIT.nonCompliant : EXIT.ok;
+}
+
+/** What `check` decides, for the commands that act on it (drill): the rule's own gather and evaluator. */
+export async function checkAccount(options: ClientOptions, parameters: RuleParameters): Promise<CheckResult> {
+  const { snapshot, apiCalls } = await gatherSnapshot(regionalClients(options), options.region, parameters, assumedRoleClients(options));
+  return checkResult(evaluateAccount(snapshot, parameters), snapshot.accountId, options.region, parameters, apiCalls);
 }
 
