@@ -1,6 +1,6 @@
-import { ListBucketsCommand } from '@aws-sdk/client-s3';
-import { ListSubscriptionsByTopicCommand, ListTopicsCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
-import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetBucketPolicyCommand, GetBucketTaggingCommand, GetPublicAccessBlockCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { run as drill, type DrillCommandDeps } from '../../cli/commands/drill';
 import { run as remediate } from '../../cli/commands/remediate';
 import { buildDemoAccount, DEMO_EMAIL, DEMO_LOG_GROUP } from '../../cli/demo-scenario';
@@ -119,6 +119,76 @@ describe('drill --yes on the remediated demo account', () => {
     expect(stdout).toContain('NOT DELIVERED: the drill was interrupted; the first link that did not fire is trail-record.');
     expect(stdout).toContain('Cleanup: everything the drill created is removed');
     expect(await drillResources(account)).toMatchObject({ buckets: [], queues: [], subscriptions: [] });
+  });
+
+  test('the steps as moto records them: a private tagged bucket with a Deny-only policy, an encrypted queue only the topic may send to, an sqs subscription', async () => {
+    const seen: Record<string, unknown> = {};
+    const { s3, sns } = account.clients();
+    const sqs = makeClient(SQSClient, account.options());
+    const observing = (options: ClientOptions): DrillAws => {
+      const real = new SdkDrillAws(options);
+      return new Proxy(real, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (property === 'putBucketPolicy') {
+            return async (region: string, bucket: string, policy: string) => {
+              await value.call(target, region, bucket, policy);
+              seen.policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy!);
+              seen.publicAccessBlock = (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
+              seen.bucketTags = (await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet;
+            };
+          }
+          if (property === 'subscribe') {
+            return async (topicArn: string, queueArn: string) => {
+              const arn = await value.call(target, topicArn, queueArn);
+              const url = (await sqs.send(new GetQueueUrlCommand({ QueueName: queueArn.split(':').pop() }))).QueueUrl!;
+              const attributes = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes!;
+              seen.queuePolicy = JSON.parse(attributes.Policy!);
+              seen.queueEncrypted = attributes.SqsManagedSseEnabled;
+              seen.queueTags = (await sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags;
+              seen.subscription = (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }))).Attributes;
+              seen.queueArn = queueArn;
+              return arn;
+            };
+          }
+          return value;
+        },
+      });
+    };
+    expect((await runDrill(account, ['--timeout', '30'], { clock: instantClock(), aws: observing })).code).toBe(1);
+    const bucket = String(seen.queueArn).split(':').pop();
+    expect(seen.policy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'S3PolicyWatchDrillDenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    });
+    expect(seen.publicAccessBlock).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    expect(seen.bucketTags).toEqual([{ Key: 'created-by', Value: 's3-policy-watch drill' }]);
+    const topicArn = (await drillResources(account)).topicArn;
+    expect(seen.queuePolicy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'OnlyTheAlarmTopic',
+          Effect: 'Allow',
+          Principal: { Service: 'sns.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: seen.queueArn,
+          Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+        },
+      ],
+    });
+    expect(seen.queueEncrypted).toBe('true');
+    expect(seen.queueTags).toEqual({ 'created-by': 's3-policy-watch drill' });
+    expect(seen.subscription).toMatchObject({ Protocol: 'sqs', Endpoint: seen.queueArn, TopicArn: topicArn });
   });
 
   test('a second drill lists what an interrupted earlier drill left, and leaves it alone', async () => {
