@@ -225,7 +225,7 @@ export function missingLinkAdvice(link: DrillLinkName, target: DrillTarget, trai
     case 'metric-datapoint':
       return (
         `The record reached the log group but filter "${target.filterName}" published no datapoint: its pattern does not match the ` +
-        `record as CloudWatch Logs sees it. Try it with aws logs test-metric-filter on the record (printed above).`
+        `record as CloudWatch Logs sees it. Try the pattern on that record (its event id is above) with aws logs test-metric-filter.`
       );
     case 'alarm-state':
       return (
