@@ -12,7 +12,7 @@ export function liveTestMetricFilter(options: ClientOptions): (pattern: string, 
   return async (pattern, messages) => {
     try {
       const answer = await logs.send(new TestMetricFilterCommand({ filterPattern: pattern, logEventMessages: messages }));
-      return { matches: (answer.matches ?? []).map((m) => ({ eventNumber: m.eventNumber ?? 0, ...(m.extractedValues ? { extractedValues: m.extractedValues } : {}) })) };
+      return { matches: (answer.matches ?? []).map((m) => ({ eventMessage: m.eventMessage ?? '', ...(m.extractedValues ? { extractedValues: m.extractedValues } : {}) })) };
     } catch (error) {
       const code = error instanceof Error ? error.name : 'Error';
       const text = error instanceof Error ? error.message : String(error);

@@ -36,8 +36,11 @@ export function liveRequests(cases: readonly ConformanceCase[]): LiveRequest[] {
   );
 }
 
-/** AWS's answer to one request: the matches (eventNumber is 1-based, as TestMetricFilter numbers them), or the rejection. */
-export type LiveAnswer = { matches: { eventNumber: number; extractedValues?: Record<string, string> }[] } | { rejected: string };
+/**
+ * AWS's answer to one request: the matched events, or the rejection of the pattern. A match is tied to its case
+ * by `eventMessage` (the raw event), which does not depend on how AWS numbers the events.
+ */
+export type LiveAnswer = { matches: { eventMessage: string; extractedValues?: Record<string, string> }[] } | { rejected: string };
 
 export type Outcome = 'match' | 'no match' | 'rejected';
 
@@ -87,15 +90,21 @@ function expectedOutcome(c: ConformanceCase): Outcome {
   return c.matches ? 'match' : 'no match';
 }
 
+/** The same extracted values, whatever the order of the keys. */
+function sameValues(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
 /** Compares AWS's answers (one per request, in order) with the engine under its readings and under each flip. */
 export function judgeLive(requests: readonly LiveRequest[], answers: readonly LiveAnswer[], region: string): LiveReport {
   if (answers.length !== requests.length) throw new Error(`${answers.length} answers for ${requests.length} TestMetricFilter requests`);
   const awsOutcomes = new Map<string, { outcome: Outcome; extracted?: Record<string, string> }>();
   requests.forEach((request, index) => {
     const answer = answers[index]!;
-    request.cases.forEach((c, position) => {
+    request.cases.forEach((c) => {
       if ('rejected' in answer) return awsOutcomes.set(c.id, { outcome: 'rejected' });
-      const match = answer.matches.find((m) => m.eventNumber === position + 1);
+      const match = answer.matches.find((m) => m.eventMessage === c.event);
       awsOutcomes.set(c.id, match ? { outcome: 'match', extracted: match.extractedValues ?? {} } : { outcome: 'no match' });
     });
   });
@@ -108,7 +117,7 @@ export function judgeLive(requests: readonly LiveRequest[], answers: readonly Li
     const base = { id: c.id, pattern: c.pattern, event: c.event, aws: aws.outcome, engine: engine.outcome, expected: expectedOutcome(c) };
     if (aws.outcome !== engine.outcome) {
       disagreements.push(base);
-    } else if (aws.outcome === 'match' && aws.extracted && Object.keys(aws.extracted).length > 0 && JSON.stringify(aws.extracted) !== JSON.stringify(engine.extracted ?? {})) {
+    } else if (aws.outcome === 'match' && aws.extracted && Object.keys(aws.extracted).length > 0 && !sameValues(aws.extracted, engine.extracted ?? {})) {
       disagreements.push({ ...base, extractedValues: { aws: aws.extracted, engine: engine.extracted ?? {} } });
     }
   }
