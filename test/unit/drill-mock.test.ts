@@ -14,7 +14,10 @@ import {
 import { ListSubscriptionsByTopicCommand, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueUrlCommand, ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { run as drill, type DrillCommandDeps } from '../../cli/commands/drill';
+import { DRILL_IAM_ACTIONS } from '../../cli/drill/aws';
 import type { Clock } from '../../cli/drill/run';
 import { capture, runCli } from '../support/cli';
 import { alarmNotificationBody } from '../support/drill';
@@ -186,6 +189,27 @@ describe('drill against a healthy account (mocked AWS)', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  test('README "Prove it" shows this run: every line of its sample is printed, in order', async () => {
+    const { stdout } = await runDrill(['--yes']);
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const sample = /On a healthy account[^\n]*\n\n```\n([\s\S]*?)```/.exec(readme)![1]!.split('\n').filter((line) => line !== '' && line !== '...');
+    const printed = stdout.split('\n');
+    let from = 0;
+    for (const line of sample) {
+      const index = printed.indexOf(line, from);
+      expect({ line, found: index >= 0 }).toEqual({ line, found: true });
+      from = index + 1;
+    }
+  });
+
+  test('README lists every IAM action the drill\'s calls need', () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const permissions = readme.slice(readme.indexOf('**Permissions** of the caller'), readme.indexOf('### Live conformance'));
+    for (const actions of Object.values(DRILL_IAM_ACTIONS)) {
+      for (const action of actions.split(' and ')) expect(permissions).toContain(`\`${action}\``);
+    }
   });
 
   test('the API calls of a drill: a fixed set-up and cleanup, and per 15-second round only the next link and the queue', async () => {
