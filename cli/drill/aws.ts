@@ -15,7 +15,7 @@ import {
 import { ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueUrlCommand, ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseTopicArn } from '../../rule/arn';
-import { makeClient, type ClientOptions } from '../../rule/clients';
+import { makeClient, perRegion, type ClientOptions } from '../../rule/clients';
 import { DRILL_PREFIX, DRILL_TAG, type AlarmMetric } from './plan';
 
 /**
@@ -108,28 +108,20 @@ const METRIC_PERIOD = 60;
 
 export class SdkDrillAws implements DrillAws {
   private calls = 0;
-  private readonly byRegion = new Map<string, Clients>();
+  private readonly clients: (region: string) => Clients;
 
-  constructor(private readonly options: ClientOptions) {}
+  constructor(private readonly options: ClientOptions) {
+    this.clients = perRegion(options, (regional) => ({
+      s3: makeClient(S3Client, regional),
+      sqs: makeClient(SQSClient, regional),
+      sns: makeClient(SNSClient, regional),
+      logs: makeClient(CloudWatchLogsClient, regional),
+      cloudWatch: makeClient(CloudWatchClient, regional),
+    }));
+  }
 
   get apiCalls(): number {
     return this.calls;
-  }
-
-  private clients(region: string): Clients {
-    let clients = this.byRegion.get(region);
-    if (!clients) {
-      const options = { ...this.options, region };
-      clients = {
-        s3: makeClient(S3Client, options),
-        sqs: makeClient(SQSClient, options),
-        sns: makeClient(SNSClient, options),
-        logs: makeClient(CloudWatchLogsClient, options),
-        cloudWatch: makeClient(CloudWatchClient, options),
-      };
-      this.byRegion.set(region, clients);
-    }
-    return clients;
   }
 
   private async call<T>(api: DrillApi, resource: string, send: () => Promise<T>): Promise<T> {
