@@ -149,6 +149,7 @@ export interface DrillResult {
   /** When the PutBucketPolicy was sent (ISO 8601); null when the drill stopped before it. */
   changeAt: string | null;
   timeoutSeconds: number;
+  /** The drill's own calls, after check's. */
   apiCalls: number;
 }
 
@@ -273,7 +274,7 @@ export function renderReport(result: DrillResult, target: DrillTarget, trailName
         'before another drill.',
     );
   }
-  lines.push(`${result.apiCalls} API calls.`);
+  lines.push(`${result.apiCalls} API calls besides check's.`);
   return lines.join('\n');
 }
 

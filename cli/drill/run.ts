@@ -91,6 +91,9 @@ export function drillTarget(chain: ChainReport, accountId: string, alarm: AlarmF
           ? [{ namespace: query.MetricStat.Metric.Namespace ?? '', name: query.MetricStat.Metric.MetricName, dimensions: dims(query.MetricStat.Metric.Dimensions) }]
           : [],
       );
+  if (metrics.length === 0) {
+    throw new Error(`alarm ${alarmOf(chain.alarmArn).name} watches no metric the drill can read with GetMetricData (a query without a MetricStat)`);
+  }
   return {
     accountId,
     partition: logGroup.partition,

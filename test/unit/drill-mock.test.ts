@@ -185,7 +185,7 @@ describe('drill against a healthy account (mocked AWS)', () => {
         '',
         'Cleanup: everything the drill created is removed (checked by name).',
         "Your team's subscribers received a real ALARM notification for s3-policy-alarm. Wait until the alarm is OK again before another drill.",
-        '66 API calls.',
+        "66 API calls besides check's.",
         '',
       ].join('\n'),
     );
