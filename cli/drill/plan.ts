@@ -249,6 +249,8 @@ export function renderReport(result: DrillResult, target: DrillTarget, trailName
     lines.push(`DELIVERED: the bucket policy change reached topic ${result.topicArn} in ${duration(notification!.seconds!)}.`);
   } else if (result.ended === 'error') {
     lines.push(`NOT DELIVERED: the drill stopped on an error: ${result.error}`);
+  } else if (!result.firstMissing) {
+    lines.push('NOT DELIVERED: the drill was interrupted before the change; nothing was tested.');
   } else {
     const why = result.ended === 'interrupted' ? 'the drill was interrupted' : `nothing more happened within ${duration(result.timeoutSeconds)}`;
     lines.push(`NOT DELIVERED: ${why}; the first link that did not fire is ${result.firstMissing}.`);

@@ -1,5 +1,5 @@
 import type { DrillAws } from '../../cli/drill/aws';
-import { drillNames, type DrillTarget } from '../../cli/drill/plan';
+import { drillNames, renderReport, type DrillTarget } from '../../cli/drill/plan';
 import { runDrill, type Clock } from '../../cli/drill/run';
 
 /**
@@ -65,10 +65,12 @@ function account(time: Clock, queueLingers: number): DrillAws {
   };
 }
 
-async function drill(queueLingers: number) {
+async function drill(queueLingers: number, edit: (aws: DrillAws, interrupt: AbortController) => DrillAws = (aws) => aws) {
   const time = clock();
   const lines: string[] = [];
-  const result = await runDrill(TARGET, NAMES, { timeoutSeconds: 60 }, { aws: account(time, queueLingers), clock: time, progress: (line) => lines.push(line) });
+  const interrupt = new AbortController();
+  const aws = edit(account(time, queueLingers), interrupt);
+  const result = await runDrill(TARGET, NAMES, { timeoutSeconds: 60 }, { aws, clock: time, progress: (line) => lines.push(line), signal: interrupt.signal });
   return { result, lines };
 }
 
@@ -83,6 +85,18 @@ describe('cleanup verification', () => {
     expect(result.leftovers).toEqual([
       { resource: 'queue', id: QUEUE_URL, reason: 'still there 70 s after it was deleted', command: `aws sqs delete-queue --queue-url ${QUEUE_URL} --region eu-west-1` },
     ]);
+  });
+
+  test('Ctrl-C during set-up: the change is never made, what was made is removed, and the report says nothing was tested', async () => {
+    const { result } = await drill(0, (aws, interrupt) => ({
+      ...aws,
+      get apiCalls() {
+        return aws.apiCalls;
+      },
+      createBucket: async (...args) => (interrupt.abort(), aws.createBucket(...args)),
+    }));
+    expect(result).toMatchObject({ ended: 'interrupted', changeAt: null, firstMissing: null, leftovers: [] });
+    expect(renderReport(result, TARGET, 'main')).toContain('NOT DELIVERED: the drill was interrupted before the change; nothing was tested.');
   });
 
   test('the timeout path: not delivered, the first link named, the change time and timeout reported', async () => {
