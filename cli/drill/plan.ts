@@ -259,7 +259,7 @@ export function renderReport(result: DrillResult, target: DrillTarget, trailName
     lines.push('', `Seconds from the change (PutBucketPolicy on ${result.bucket} at ${result.changeAt}):`);
     for (const link of result.links) {
       const time = link.seconds === null ? '-' : duration(link.seconds);
-      lines.push(`  ${link.link.padEnd(17)} ${link.status.padEnd(10)} ${time.padStart(6)}  ${link.detail}`);
+      lines.push(`  ${link.link.padEnd(17)} ${link.status.padEnd(10)} ${time.padStart(6)}  ${link.detail}`.trimEnd());
     }
   }
   if (result.firstMissing && result.ended === 'timeout') lines.push('', missingLinkAdvice(result.firstMissing, target, trailName));
