@@ -15,6 +15,8 @@ const LOADERS: Record<CommandName, () => Command> = {
   invoke: () => require('./commands/invoke'),
   document: () => require('./commands/document'),
   remediate: () => require('./commands/remediate'),
+  drill: () => require('./commands/drill'),
+  conformance: () => require('./commands/conformance'),
   demo: () => require('./commands/demo'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

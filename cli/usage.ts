@@ -28,6 +28,15 @@ export const COMMAND_USAGE = {
       's3-policy-watch remediate --log-group-name L [--notification-email E] [--parameter Name=Value ...] [--dry-run] [--region R] [--endpoint-url U]',
     summary: "execute the remediation document's steps with local credentials",
   },
+  drill: {
+    usage: 's3-policy-watch drill [--timeout SECONDS] [--format text|json] [--yes] [--region R] [--endpoint-url U]',
+    summary:
+      'fire drill: change a temporary bucket\'s policy, time each link up to the notification, remove everything (exit 0 delivered, 1 not, 2 error)',
+  },
+  conformance: {
+    usage: 's3-policy-watch conformance --live [--format text|json] [--region R] [--endpoint-url U]',
+    summary: "the filter-pattern conformance cases through the account's real TestMetricFilter API (read-only): where AWS and the engine disagree",
+  },
   demo: {
     usage: 's3-policy-watch demo [--keep]',
     summary: 'the whole loop on a local AWS emulator (moto): non-compliant -> remediate -> compliant',

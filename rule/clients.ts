@@ -77,11 +77,16 @@ export function ruleClients(options: ClientOptions): RuleClients {
 export type RegionalClients = (region: string) => RuleClients;
 
 export function regionalClients(options: ClientOptions): RegionalClients {
-  const byRegion = new Map<string, RuleClients>();
+  return perRegion(options, ruleClients);
+}
+
+/** Clients made once per region with `make`, from the same endpoint, credentials and retries. */
+export function perRegion<C>(options: ClientOptions, make: (options: ClientOptions) => C): (region: string) => C {
+  const byRegion = new Map<string, C>();
   return (region) => {
     let clients = byRegion.get(region);
     if (!clients) {
-      clients = ruleClients({ ...options, region });
+      clients = make({ ...options, region });
       byRegion.set(region, clients);
     }
     return clients;

@@ -1,25 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readReferenceData } from '../../cli/reference-data';
 
 /** The reference data the tests and benchmarks judge against; it ships in the repository (see its README). */
-export const REFERENCE_DATA_DIR = resolve(__dirname, '../../reference-data');
-
-export function readCorpus<T>(name: string): T {
-  const path = join(REFERENCE_DATA_DIR, name);
-  if (!existsSync(path)) throw new Error(`reference data file ${path} is missing: it is part of the repository (reference-data/), restore it with git checkout`);
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
-}
-
-export interface ConformanceCase {
-  id: string;
-  pattern: string;
-  event: string;
-  matches: boolean;
-  valid?: boolean;
-  feature: string;
-  note: string;
-  extractedValues?: Record<string, string>;
-}
+export { REFERENCE_DATA_DIR, type ConformanceCase } from '../../cli/reference-data';
+export const readCorpus = readReferenceData;
 
 export interface AccountPatternCase {
   id: string;
