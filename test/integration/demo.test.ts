@@ -68,9 +68,9 @@ describe('npm start (s3-policy-watch demo)', () => {
     }
   });
 
-  test('without moto it says how to install it and exits 2', () => {
+  test('with an interpreter that cannot run moto it names the exact install command and exits 2', () => {
     const result = spawnSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8', env: { ...process.env, S3PW_PYTHON: '/nonexistent/python3' } });
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('pip install "moto[server]"');
+    expect(result.stderr).toContain('S3PW_PYTHON=/nonexistent/python3 could not be run. Run: /nonexistent/python3 -m pip install "moto[server]==5.2.1"');
   });
 });
