@@ -28,6 +28,8 @@ describe('npm start (s3-policy-watch demo)', () => {
     expect(out).toContain('filter "s3-bucket-policy-changes" matches no PutBucketPolicy or DeleteBucketPolicy record');
     expect(out).toMatch(/\[\d+\/\d+\] PutCisMetricFilter \.\.\. ok \(\d+ ms\)/);
     expect(out).toContain('NON_COMPLIANT -> remediated -> COMPLIANT');
+    // The final report shows what now protects the account first: the remediated chain, then the near-miss.
+    expect(out.slice(after)).toMatch(/Chain 1 of 2: complete[\s\S]*filter "s3-policy-watch-bucket-policy-changes"[\s\S]*Chain 2 of 2: broken/);
     expect(alive(pidIn(out))).toBe(false);
   });
 
