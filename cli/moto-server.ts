@@ -28,7 +28,7 @@ export function announcedPort(child: ChildProcess, timeoutMs: number): Promise<n
     };
     const onData = (chunk: Buffer) => {
       seen += chunk.toString();
-      const match = /^moto-port (\d+)$/m.exec(seen);
+      const match = /^moto-port (\d+)\r?\n/m.exec(seen); // a whole line: a chunk may end inside the number
       if (!match) return;
       cleanup();
       resolve(Number(match[1]));

@@ -39,8 +39,12 @@ describe('the moto server a run starts is provably its own', () => {
     }
   });
 
-  test('the port is the one the child itself announces, after whatever else it prints', async () => {
-    const child = spawn(process.execPath, ['-e', 'console.log("starting"); setTimeout(() => console.log("moto-port 43210"), 50); setTimeout(() => {}, 2000)']);
+  test('the port is the one the child itself announces: a whole line, after whatever else it prints', async () => {
+    // the line arrives in two pieces, split inside the number
+    const child = spawn(process.execPath, [
+      '-e',
+      'console.log("starting"); setTimeout(() => process.stdout.write("moto-port 432"), 50); setTimeout(() => process.stdout.write("10\\n"), 150); setTimeout(() => {}, 2000)',
+    ]);
     try {
       await expect(announcedPort(child, 5000)).resolves.toBe(43210);
     } finally {
