@@ -15,7 +15,7 @@ const RULES: Array<{ pattern: RegExp; why: (match: RegExpExecArray, folder: stri
   {
     // The development checkout's neighbour; whatever it is resolved from, a fresh clone does not have it.
     pattern: /\.\.\/shared\b|['"`]\.\.['"`]\s*,\s*['"`]shared['"`]/g,
-    why: () => 'the sibling folder ../shared exists only beside the development checkout',
+    why: () => 'the sibling folder "shared" exists only beside the development checkout',
   },
   {
     pattern: /(?<![\w.:/~-])\/(?:work|home|root|Users)\/[\w.-]+/g,

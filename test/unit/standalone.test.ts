@@ -35,9 +35,9 @@ describe('what the guard catches', () => {
   test('a test that reads the sibling shared folder', () => {
     const test = `const cases = JSON.parse(readFileSync('${SHARED}', 'utf8'));`;
     expect(referencesOutside('test/unit/conformance.test.ts', `\n${test}`)).toEqual([
-      { file: 'test/unit/conformance.test.ts', line: 2, text: `${UP}/shared`, why: 'the sibling folder ../shared exists only beside the development checkout' },
+      { file: 'test/unit/conformance.test.ts', line: 2, text: `${UP}/shared`, why: 'the sibling folder "shared" exists only beside the development checkout' },
     ]);
-    expect(why('bench/run.ts', `join(process.cwd(), '${UP}', 'shared')`)).toContain('the sibling folder ../shared exists only beside the development checkout');
+    expect(why('bench/run.ts', `join(process.cwd(), '${UP}', 'shared')`)).toContain('the sibling folder "shared" exists only beside the development checkout');
   });
 
   test('an absolute path of the development machine', () => {
