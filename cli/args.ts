@@ -17,7 +17,7 @@ export const AWS_OPTIONS = {
 export function parseOptions<O extends Options>(argv: string[], options: O, usage: string, allowPositionals = false) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals, tokens: true });
+    parsed = parseArgs({ args: dashValuesAttached(argv, options), options, strict: true, allowPositionals, tokens: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nusage: ${usage}`);
   }
@@ -29,6 +29,28 @@ export function parseOptions<O extends Options>(argv: string[], options: O, usag
     seen.add(token.name);
   }
   const { tokens: _tokens, ...result } = parsed;
+  return result;
+}
+
+/**
+ * An option that always takes a value takes the next word even when it starts with a dash, as exclusion
+ * patterns do (`--filter-pattern -ERROR`): parseArgs alone would refuse it as ambiguous. A word that is one of
+ * the command's own options is still an option (`--filter-pattern --log-event-messages x` lacks its pattern).
+ */
+export function dashValuesAttached(argv: string[], options: Options): string[] {
+  const isOption = (word: string) => word === '--' || (word.startsWith('--') && word.slice(2).split('=')[0]! in options);
+  const result: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    const next = argv[i + 1];
+    if (word === '--') return [...result, ...argv.slice(i)];
+    if (word.startsWith('--') && options[word.slice(2)]?.type === 'string' && next?.startsWith('-') && !isOption(next)) {
+      result.push(`${word}=${next}`);
+      i++;
+    } else {
+      result.push(word);
+    }
+  }
   return result;
 }
 

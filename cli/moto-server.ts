@@ -1,6 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import type { ClientOptions } from '../rule/clients';
+import { findMotoPython, MotoUnavailableError, processEnvironment } from './moto-python';
 
 /** A moto server (local AWS emulator) on a loopback port, owned by this process. */
 export interface MotoServer {
@@ -9,64 +10,70 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-export class MotoUnavailableError extends Error {
-  override name = 'MotoUnavailableError';
-}
+export { MotoUnavailableError };
 
-const PYTHON = process.env.S3PW_PYTHON ?? 'python3';
+/** moto served from the port its own process bound (cli/moto-listen.py), not from one picked beforehand. */
+const LISTEN_SCRIPT = join(__dirname, 'moto-listen.py');
 
-/** Asks the kernel for a free loopback port. */
-export function freePort(): Promise<number> {
+/**
+ * The port the child announces on its stdout ("moto-port N"). Only our child writes to that pipe, so a server
+ * found there is the one we started, whatever else listens on this machine.
+ */
+export function announcedPort(child: ChildProcess, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    let seen = '';
+    const fail = (why: string) => {
+      cleanup();
+      reject(new MotoUnavailableError(why));
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /^moto-port (\d+)\r?\n/m.exec(seen); // a whole line: a chunk may end inside the number
+      if (!match) return;
+      cleanup();
+      resolve(Number(match[1]));
+    };
+    const onExit = (code: number | null, signal: string | null) => fail(`moto server exited (${signal ?? `code ${code}`}) before it announced its port`);
+    const timer = setTimeout(() => fail(`moto server announced no port within ${timeoutMs} ms`), timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
   });
 }
 
-/** Fails with install instructions when Python or moto's server extra is missing. */
-export function assertMotoInstalled(): void {
-  const probe = spawnSync(PYTHON, ['-c', 'import moto.server, flask; print(moto.__version__)'], { encoding: 'utf8' });
-  if (probe.error) {
-    throw new MotoUnavailableError(
-      `${PYTHON} was not found (${probe.error.message}). Install Python 3 and then: pip install "moto[server]"`,
-    );
-  }
-  if (probe.status !== 0) {
-    throw new MotoUnavailableError(
-      `moto's server is not installed for ${PYTHON}: ${probe.stderr.trim().split('\n').pop()}. Install it with: pip install "moto[server]"`,
-    );
-  }
-}
-
-async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function waitUntilReady(endpoint: string, child: ChildProcess, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new MotoUnavailableError(`moto server exited with code ${child.exitCode} before it was ready`);
     try {
       const response = await fetch(`${endpoint}/moto-api/data.json`);
       if (response.ok) return;
     } catch {
-      // not listening yet
+      // bound, not yet serving
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new MotoUnavailableError(`moto server did not answer on ${endpoint} within ${timeoutMs} ms`);
+  throw new MotoUnavailableError(`moto server did not answer on ${endpoint} in time`);
 }
 
-/** Starts `python3 -m moto.server` on a free loopback port and waits until it answers. */
-export async function startMotoServer(options: { timeoutMs?: number; detached?: boolean } = {}): Promise<MotoServer> {
-  assertMotoInstalled();
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  // A detached server (demo --keep) outlives this process, so it must not write to a pipe we own.
-  const child = spawn(PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', options.detached ? 'ignore' : 'pipe'],
+export interface StartOptions {
+  timeoutMs?: number;
+  /** The server outlives this process (demo --keep). */
+  detached?: boolean;
+  /** Progress lines of a first-run install of moto (default: stderr). */
+  progress?: (line: string) => void;
+}
+
+/** Starts moto's server (installing it into the project on first use) on a port its own process binds, and waits until it answers. */
+export async function startMotoServer(options: StartOptions = {}): Promise<MotoServer> {
+  const python = findMotoPython(processEnvironment(options.progress));
+  const deadline = Date.now() + (options.timeoutMs ?? 30000);
+  // A detached server (demo --keep) outlives this process, so after its port line it must not write to a pipe we own.
+  const child = spawn(python, [LISTEN_SCRIPT], {
+    stdio: ['ignore', 'pipe', options.detached ? 'ignore' : 'pipe'],
     detached: options.detached ?? false,
     env: { ...process.env, MOTO_CALL_RESET_API: 'false' },
   });
@@ -74,20 +81,25 @@ export async function startMotoServer(options: { timeoutMs?: number; detached?: 
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
+  let endpoint: string;
   try {
-    await waitUntilReady(endpoint, child, options.timeoutMs ?? 30000);
+    endpoint = `http://127.0.0.1:${await announcedPort(child, deadline - Date.now())}`;
+    await waitUntilReady(endpoint, child, deadline);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new MotoUnavailableError(`${(error as Error).message}\n${stderr}`);
+    throw new MotoUnavailableError(`${(error as Error).message} (${python} ${LISTEN_SCRIPT})\n${stderr}`);
   }
-  if (options.detached) child.unref();
+  if (options.detached) {
+    child.stdout?.destroy();
+    child.unref();
+  }
   let stopped: Promise<void> | undefined;
   return {
     endpoint,
     pid: child.pid ?? -1,
     stop() {
       stopped ??= new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();

@@ -1,4 +1,4 @@
-import { LINK_KINDS, type ChainReport, type Compliance, type Verdict } from '../rule/evaluate';
+import { byCompleteness, LINK_KINDS, type ChainReport, type Compliance, type Verdict } from '../rule/evaluate';
 import type { RuleParameters } from '../rule/parameters';
 
 /** What `check` prints: the verdict, where and how it was reached, and every chain considered. */
@@ -41,7 +41,8 @@ export function renderCheckReport(result: CheckResult): string {
     lines.push('No chain to follow: no trail is visible from this region.');
     return lines.join('\n');
   }
-  result.chains.forEach((chain, index) => {
+  // Complete chains first, then the broken ones nearest to working: the reader sees what protects them, then what to fix.
+  byCompleteness(result.chains).forEach((chain, index) => {
     lines.push('', `Chain ${index + 1} of ${result.chains.length}: ${chain.status}`);
     for (const link of chain.links) {
       const text = link.subject ? `${link.subject} ${link.detail}` : link.detail;

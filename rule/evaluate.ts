@@ -86,7 +86,7 @@ export function evaluateAccount(snapshot: AccountSnapshot, parameters: RuleParam
       chains,
     };
   }
-  return { compliance: 'NON_COMPLIANT', annotation: brokenChainAnnotation(mostComplete(chains)), chains };
+  return { compliance: 'NON_COMPLIANT', annotation: brokenChainAnnotation(byCompleteness(chains)[0]!), chains };
 }
 
 /** Whether a filter catches at least one required event, so that its alarms are worth reading. */
@@ -634,14 +634,18 @@ function subjectOf(link: LinkReport): string {
   return link.subject ?? link.link;
 }
 
-/** The broken chain with the most working links (ties: the one that breaks furthest along). */
-function mostComplete(chains: ChainReport[]): ChainReport {
+/**
+ * The chains in the order a person reads them: complete ones first, then broken ones with the most working links
+ * (ties: the one that breaks furthest along); among equals, the order they were found in.
+ */
+export function byCompleteness(chains: readonly ChainReport[]): ChainReport[] {
+  const complete = (chain: ChainReport) => (chain.status === 'complete' ? 1 : 0);
   const score = (chain: ChainReport) => {
     const ok = chain.links.filter((link) => link.status === 'ok').length;
     const firstBroken = chain.links.findIndex((link) => link.status !== 'ok');
     return ok * LINK_KINDS.length + firstBroken;
   };
-  return chains.reduce((best, candidate) => (score(candidate) > score(best) ? candidate : best));
+  return [...chains].sort((a, b) => complete(b) - complete(a) || score(b) - score(a));
 }
 
 function brokenChainAnnotation(chain: ChainReport): string {

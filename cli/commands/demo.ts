@@ -22,7 +22,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   heading(1, 'Starting a local AWS emulator (moto)');
   let server: MotoServer;
   try {
-    server = await startMotoServer({ detached: keep });
+    server = await startMotoServer({ detached: keep, progress: io.out });
   } catch (error) {
     if (error instanceof MotoUnavailableError) throw new UsageError(`the demo needs a local moto server: ${error.message}`);
     throw error;

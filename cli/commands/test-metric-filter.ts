@@ -16,8 +16,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (pattern === undefined) throw new UsageError(`missing --filter-pattern (use "" for a pattern that matches everything)\nusage: ${usage}`);
   // Like the AWS CLI, the messages follow --log-event-messages as separate words.
   const messages = [...(values['log-event-messages'] ?? []), ...positionals];
-  if (!argv.includes('--log-event-messages')) throw new UsageError(`missing --log-event-messages\nusage: ${usage}`);
-  if (messages.length === 0) throw new UsageError('--log-event-messages needs at least one log event message');
+  if (values['log-event-messages'] === undefined) throw new UsageError(`missing --log-event-messages\nusage: ${usage}`);
   if (messages.length > 50) throw new UsageError(`at most 50 log event messages, as with TestMetricFilter (got ${messages.length})`);
   io.out(JSON.stringify(testMetricFilter(pattern, messages), null, 4));
   return EXIT.ok;

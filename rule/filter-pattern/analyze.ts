@@ -64,6 +64,7 @@ export function resolveRequiredEvents(spec: string): string[] {
 export interface FilterAnalysis {
   pattern: string;
   valid: boolean;
+  /** `position` counts characters from 1, as the message does. */
   error?: { message: string; position: number; token: string };
   requiredEvents: string[];
   coversRequiredEvents: boolean;

@@ -404,6 +404,12 @@ describe('the tamper watch', () => {
       Retry: [{ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 60, MaxAttempts: 4, BackoffRate: 2 }],
       End: true,
     });
+    // MaxAttempts counts retries after the first call, the k-th waiting IntervalSeconds × BackoffRate^(k-1)
+    // (Step Functions error handling): 5 calls over 1+2+4+8 = 15 minutes, all inside the workflow's timeout.
+    const { IntervalSeconds, MaxAttempts, BackoffRate } = state.Retry[0];
+    const lastCallAfter = Array.from({ length: MaxAttempts }, (_, k) => IntervalSeconds * BackoffRate ** k).reduce((a, b) => a + b, 0);
+    expect(lastCallAfter).toBe(15 * 60);
+    expect(definition.TimeoutSeconds).toBeGreaterThan(lastCallAfter);
     const roleId = synthesized.json.Resources[ids().stateMachine]!.Properties!.RoleArn['Fn::GetAtt'][0] as string;
     expect(Object.fromEntries(grantsByAction(roleStatements(synthesized.json, roleId)))).toEqual({
       'config:StartConfigRulesEvaluation': [`\${${ids().configRule}.Arn}`],

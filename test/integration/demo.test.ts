@@ -28,6 +28,8 @@ describe('npm start (s3-policy-watch demo)', () => {
     expect(out).toContain('filter "s3-bucket-policy-changes" matches no PutBucketPolicy or DeleteBucketPolicy record');
     expect(out).toMatch(/\[\d+\/\d+\] PutCisMetricFilter \.\.\. ok \(\d+ ms\)/);
     expect(out).toContain('NON_COMPLIANT -> remediated -> COMPLIANT');
+    // The final report shows what now protects the account first: the remediated chain, then the near-miss.
+    expect(out.slice(after)).toMatch(/Chain 1 of 2: complete[\s\S]*filter "s3-policy-watch-bucket-policy-changes"[\s\S]*Chain 2 of 2: broken/);
     expect(alive(pidIn(out))).toBe(false);
   });
 
@@ -68,9 +70,9 @@ describe('npm start (s3-policy-watch demo)', () => {
     }
   });
 
-  test('without moto it says how to install it and exits 2', () => {
+  test('with an interpreter that cannot run moto it names the exact install command and exits 2', () => {
     const result = spawnSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8', env: { ...process.env, S3PW_PYTHON: '/nonexistent/python3' } });
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('pip install "moto[server]"');
+    expect(result.stderr).toContain('S3PW_PYTHON=/nonexistent/python3 could not be run. Run: /nonexistent/python3 -m pip install "moto[server]==5.2.1"');
   });
 });

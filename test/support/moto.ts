@@ -2,7 +2,7 @@ import type { ClientOptions } from '../../rule/clients';
 import { SandboxAccount } from '../../cli/sandbox-account';
 import { motoClientOptions } from '../../cli/moto-server';
 
-/** The moto server of this test run (jest's globalSetup starts it unless .ci/run already did). */
+/** The moto server of this test run (jest's globalSetup starts it unless MOTO_ENDPOINT names one). */
 export function motoEndpoint(): string {
   const endpoint = process.env.MOTO_ENDPOINT;
   if (!endpoint) throw new Error('MOTO_ENDPOINT is not set: run the tests with `npm test` (jest globalSetup starts moto)');

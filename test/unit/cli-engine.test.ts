@@ -24,6 +24,21 @@ describe('test-metric-filter', () => {
     expect(stderr).toContain('position 18 ("(")');
   });
 
+  test('a pattern that starts with a dash (an exclusion term) is the value of --filter-pattern, as users type it', async () => {
+    // A term preceded by - excludes the events that contain it (FilterAndPatternSyntax: "Matching terms in unstructured log events").
+    const { code, stdout } = await runCli(['test-metric-filter', '--filter-pattern', '-Exiting ERROR', '--log-event-messages', 'ERROR Exiting now', 'ERROR disk full']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).matches.map((match: { eventMessage: string }) => match.eventMessage)).toEqual(['ERROR disk full']);
+    const messages = await runCli(['test-metric-filter', '--filter-pattern', 'ERROR', '--log-event-messages', '-1 retries left ERROR']);
+    expect(JSON.parse(messages.stdout).matches).toHaveLength(1);
+  });
+
+  test('an option name after --filter-pattern is not taken for the pattern', async () => {
+    const { code, stderr } = await runCli(['test-metric-filter', '--filter-pattern', '--log-event-messages', 'x']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("Option '--filter-pattern' argument is ambiguous");
+  });
+
   test.each([
     [['test-metric-filter', '--log-event-messages', 'x'], 'missing --filter-pattern'],
     [['test-metric-filter', '--filter-pattern', 'ERROR'], 'missing --log-event-messages'],
@@ -49,6 +64,14 @@ describe('analyze-filter', () => {
     const { code, stdout } = await runCli(['analyze-filter', '--filter-pattern', '{ ($.eventName = PutBucketPolicy) && ($.eventName = DeleteBucketPolicy) }']);
     expect(code).toBe(1);
     expect(JSON.parse(stdout)).toMatchObject({ coversRequiredEvents: false, missedEvents: ['PutBucketPolicy', 'DeleteBucketPolicy'] });
+  });
+
+  test('an invalid pattern: the JSON position and the message count characters the same way, from 1', async () => {
+    // "}" is the 17th character of `{ $.eventName = }`
+    const { code, stdout, stderr } = await runCli(['analyze-filter', '--filter-pattern', '{ $.eventName = }']);
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout).error).toEqual({ message: 'Invalid filter pattern at position 17 ("}"): a value is missing here', position: 17, token: '}' });
+    expect(stderr).toContain('at position 17 ("}")');
   });
 
   test('a typo in --required-events is an error naming it', async () => {

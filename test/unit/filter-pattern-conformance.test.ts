@@ -21,10 +21,10 @@ describe('conformance corpus (reference-data/filter-pattern-cases.json)', () => 
       error = caught;
     }
     expect(error).toBeInstanceOf(FilterPatternError);
-    const { position, token, message } = error as FilterPatternError;
-    expect(position).toBeGreaterThanOrEqual(0);
-    expect(position).toBeLessThanOrEqual(c.pattern.length);
-    expect(message).toContain(`position ${position + 1}`);
+    const { offset, token, message } = error as FilterPatternError;
+    expect(offset).toBeGreaterThanOrEqual(0);
+    expect(offset).toBeLessThanOrEqual(c.pattern.length);
+    expect(message).toContain(`position ${offset + 1}`);
     expect(token.length).toBeGreaterThan(0);
   });
 });

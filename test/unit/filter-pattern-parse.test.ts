@@ -58,19 +58,21 @@ describe('patterns AWS would reject say where and why', () => {
     ['[a, b', 5, '', "must end with ']'"],
     ['ERROR ?', 6, '?', 'must be followed by a term'],
     ['ERROR "unterminated phrase', 6, '"unterminated phrase', 'missing closing "'],
-  ])('%j', (pattern, position, token, reason) => {
+  ])('%j', (pattern, offset, token, reason) => {
     const error = rejection(pattern);
     expect(error.message).toContain(reason);
-    expect(error.position).toBe(position);
+    expect(error.offset).toBe(offset);
     expect(error.token).toBe(token);
-    expect(error.message).toContain(`position ${position + 1}`);
-    if (token === '') expect(position).toBe(pattern.trimEnd().length);
+    // people are shown the character's number counting from 1
+    expect(error.position).toBe(offset + 1);
+    expect(error.message).toContain(`position ${offset + 1}`);
+    if (token === '') expect(offset).toBe(pattern.trimEnd().length);
   });
 
   test(`a pattern longer than ${MAX_PATTERN_LENGTH} characters is rejected at the limit`, () => {
     const pattern = `{ $.eventName = "${'x'.repeat(MAX_PATTERN_LENGTH)}" }`;
     const error = rejection(pattern);
-    expect(error.position).toBe(MAX_PATTERN_LENGTH);
+    expect(error.offset).toBe(MAX_PATTERN_LENGTH);
     expect(error.message).toContain(`at most ${MAX_PATTERN_LENGTH} characters (this one has ${pattern.length})`);
   });
 

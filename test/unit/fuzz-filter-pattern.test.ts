@@ -20,8 +20,8 @@ function survives(pattern: string): void {
     parsed = parseFilterPattern(pattern);
   } catch (error) {
     if (!(error instanceof FilterPatternError)) throw error;
-    expect(error.position).toBeGreaterThanOrEqual(0);
-    expect(error.position).toBeLessThanOrEqual(pattern.length);
+    expect(error.offset).toBeGreaterThanOrEqual(0);
+    expect(error.offset).toBeLessThanOrEqual(pattern.length);
     return;
   }
   testMetricFilter(parsed, messages);
