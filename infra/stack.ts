@@ -8,6 +8,8 @@ import { ArnFormat, Aws, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,7 +20,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { RESOURCE_PREFIX, remediationDocument } from '../remediation/document';
+import { NO_TARGET, RESOURCE_PREFIX, remediationDocument } from '../remediation/document';
 import { tolerateRedundantRoleDependency } from './cfn-lint';
 import type { DeployContext } from './context';
 import { grantStatements, remediationGrants, ruleGrants, unscopedAcknowledgment as unscoped, wildcardAcknowledgment as wildcard, type Grant } from './iam';
@@ -35,6 +37,15 @@ export interface S3PolicyWatchStackProps extends StackProps {
    */
   ruleCodeKey?: string;
 }
+
+/**
+ * Config's automatic remediation: a remediation exception after `attempts` failed attempts within `withinSeconds`
+ * (RemediationConfiguration MaximumAutomaticAttempts / RetryAttemptSeconds).
+ */
+export const REMEDIATION_ATTEMPTS = { attempts: 5, withinSeconds: 3600 } as const;
+
+/** The Automation execution statuses that mean the remediation did not finish (EventBridge, aws.ssm). */
+export const FAILED_EXECUTION_STATUSES = ['Failed', 'TimedOut', 'Cancelled'] as const;
 
 /** The project root: esbuild bundles rule/handler.ts from here, with the project's package-lock.json. */
 const PROJECT_ROOT = path.join(__dirname, '..');
@@ -77,6 +88,17 @@ export class S3PolicyWatchStack extends Stack {
       }),
     );
 
+    // EventBridge delivers the remediation's failed executions to the encrypted alert topic.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeRulesOfThisAccountToPublishToEncryptedTopics',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+
     this.alertTopic = new sns.Topic(this, 'AlertTopic', {
       displayName: 's3-policy-watch: the rule itself failed',
       masterKey: this.key,
@@ -91,9 +113,14 @@ export class S3PolicyWatchStack extends Stack {
         conditions: cloudWatchAlarmsOfThisAccount,
       }),
     );
-    if (settings.notificationEmail !== 'none') {
+    // The stack's own alarms reach the same person as the remediation's: the email, or the existing topic.
+    if (settings.notificationEmail !== NO_TARGET) {
       this.alertTopic.addSubscription(new subscriptions.EmailSubscription(settings.notificationEmail));
     }
+    const alertTargets = [
+      this.alertTopic,
+      ...(settings.notificationTopicArn !== NO_TARGET ? [sns.Topic.fromTopicArn(this, 'NotificationTopic', settings.notificationTopicArn)] : []),
+    ];
 
     // ---- optional trail: its log group is the one the remediation builds on.
     if (settings.createTrail) this.trail = new ManagementTrail(this, 'ManagementTrail', { logGroupName: settings.trailLogGroupName, key: this.key });
@@ -188,7 +215,7 @@ export class S3PolicyWatchStack extends Stack {
     });
 
     // ---- the rule must be noticed when it cannot evaluate, and when the tamper watch cannot start it.
-    const notify = new cloudwatchActions.SnsAction(this.alertTopic);
+    const notify = alertTargets.map((topic) => new cloudwatchActions.SnsAction(topic));
     const alarmOnFirstFailure = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) =>
       new cloudwatch.Alarm(this, id, {
         alarmDescription,
@@ -197,7 +224,7 @@ export class S3PolicyWatchStack extends Stack {
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(notify);
+      }).addAlarmAction(...notify);
     const failuresPerFiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
     alarmOnFirstFailure(
       'RuleErrorsAlarm',
@@ -209,6 +236,18 @@ export class S3PolicyWatchStack extends Stack {
       'The s3-policy-watch tamper watch could not start a re-evaluation after a change to the alarm chain. Its execution history says why.',
       this.tamperWatch.reEvaluation.metricFailed(failuresPerFiveMinutes),
     );
+    if (remediation) {
+      alarmOnFirstFailure(
+        'RemediationFailedAlarm',
+        'An execution of the s3-policy-watch remediation document failed, timed out or was cancelled: the account stays NON_COMPLIANT, and after repeated failures Config stops remediating it (a remediation exception). The execution history in Systems Manager > Automation names the step and the reason.',
+        new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'TriggeredRules',
+          dimensionsMap: { RuleName: remediation.failed.ruleName },
+          ...failuresPerFiveMinutes,
+        }),
+      );
+    }
 
     new CfnOutput(this, 'ConfigRuleName', { value: this.configRule.ref, description: 'The Config rule: Config console > Rules, or aws configservice describe-compliance-by-config-rule' });
     if (this.document) {
@@ -253,6 +292,8 @@ export class S3PolicyWatchStack extends Stack {
       topicArns: this.formatArn({ service: 'sns', resource: `${RESOURCE_PREFIX}*` }),
       alarmArns: alarmArns(`${RESOURCE_PREFIX}*`),
       configRuleArn: this.configRule.attrArn,
+      keyArn: this.key.keyArn,
+      ...(settings.notificationTopicArn !== NO_TARGET ? { notificationTopicArn: settings.notificationTopicArn } : {}),
     });
     for (const statement of grantStatements(remediationAccess)) automationRole.addToPrincipalPolicy(statement);
 
@@ -263,6 +304,7 @@ export class S3PolicyWatchStack extends Stack {
       AlarmPeriodSeconds: String(settings.alarmPeriodSeconds),
       KmsKeyArn: this.key.keyArn,
       NotificationEmail: settings.notificationEmail,
+      NotificationTopicArn: settings.notificationTopicArn,
       ConfigRuleName: this.configRule.ref,
     };
     for (const name of [...Object.keys(staticParameters), 'AccountId']) {
@@ -273,14 +315,33 @@ export class S3PolicyWatchStack extends Stack {
       targetType: 'SSM_DOCUMENT',
       targetId: document.ref,
       automatic: true,
-      maximumAutomaticAttempts: 5,
-      retryAttemptSeconds: 60,
+      // Config records a remediation exception (and stops remediating the account) after the 5th failed attempt
+      // within RetryAttemptSeconds. A run that fails for a reason it states (a key CloudWatch cannot use, a topic
+      // nobody receives) fails every time: a burst of re-evaluations is cut off within the hour, while a single
+      // transient failure is retried at the next evaluation. Every failure raises RemediationFailedAlarm.
+      maximumAutomaticAttempts: REMEDIATION_ATTEMPTS.attempts,
+      retryAttemptSeconds: REMEDIATION_ATTEMPTS.withinSeconds,
       parameters: {
         AccountId: { ResourceValue: { Value: 'RESOURCE_ID' } },
         ...Object.fromEntries(Object.entries(staticParameters).map(([name, value]) => [name, { StaticValue: { Values: [value] } }])),
       },
     });
-    return { document, automationRole, configuration, access: remediationAccess };
+    // Config may start the first automatic run as soon as the configuration exists: the role's policy must exist by
+    // then, or the run fails with AccessDenied and counts towards a remediation exception.
+    configuration.node.addDependency(automationRole);
+
+    // A failed, timed-out or cancelled execution of this document: its own notification (with the execution id)
+    // on the alert topic, and RemediationFailedAlarm.
+    const failed = new events.Rule(this, 'RemediationFailed', {
+      description: 'An execution of the s3-policy-watch remediation document failed, timed out or was cancelled.',
+      eventPattern: {
+        source: ['aws.ssm'],
+        detailType: ['EC2 Automation Execution Status-change Notification'],
+        detail: { Definition: [document.ref], Status: [...FAILED_EXECUTION_STATUSES] },
+      },
+      targets: [new eventsTargets.SnsTopic(this.alertTopic)],
+    });
+    return { document, automationRole, configuration, access: remediationAccess, failed };
   }
 
   /**
