@@ -13,6 +13,7 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
   'cloudtrail:DescribeTrails': 'lists the trails visible from a region; it has no resource type to scope to',
   'cloudwatch:DescribeAlarmsForMetric': 'looks alarms up by metric, not by alarm ARN; it has no resource type to scope to',
   'config:PutEvaluations': 'reports results with the result token of the invocation; it has no resource type to scope to',
+  'config:DescribeConfigRuleEvaluationStatus': 'reads when Config last invoked a rule (the tamper watch); it has no resource type to scope to',
   'logs:DescribeLogGroups': 'lists log groups by name prefix; it has no resource type to scope to',
 };
 

@@ -9,7 +9,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -328,7 +327,7 @@ export class S3PolicyWatchStack extends Stack {
     });
     // Config may start the first automatic run as soon as the configuration exists: the role's policy must exist by
     // then, or the run fails with AccessDenied and counts towards a remediation exception.
-    configuration.node.addDependency(automationRole);
+    configuration.node.addDependency(automationRole.node.findChild('DefaultPolicy'));
 
     // A failed, timed-out or cancelled execution of this document: its own notification (with the execution id)
     // on the alert topic, and RemediationFailedAlarm.
@@ -339,8 +338,19 @@ export class S3PolicyWatchStack extends Stack {
         detailType: ['EC2 Automation Execution Status-change Notification'],
         detail: { Definition: [document.ref], Status: [...FAILED_EXECUTION_STATUSES] },
       },
-      targets: [new eventsTargets.SnsTopic(this.alertTopic)],
     });
+    // The topic's ARN as the target; the statements that let this rule (and only it) publish are ours, with
+    // conditions, rather than the unconditioned ones a ready-made SNS target would add to the topic and key.
+    failed.addTarget({ bind: () => ({ arn: this.alertTopic.topicArn }) });
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowRemediationFailedRule',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': failed.ruleArn } },
+      }),
+    );
     return { document, automationRole, configuration, access: remediationAccess, failed };
   }
 
@@ -383,9 +393,10 @@ export class S3PolicyWatchStack extends Stack {
       {
         id: 'AwsSolutions-SF1',
         reason:
-          'A standard workflow of one API call: its execution history keeps every run\'s input, retries and error for 90 days, and a failed run raises ReEvaluationFailedAlarm on the alert topic.',
+          'A standard workflow of two API calls and waits: its execution history keeps every run\'s input, refusals and error for 90 days, and a failed run raises ReEvaluationFailedAlarm on the alert topic.',
       },
-      { id: 'AwsSolutions-SF2', reason: 'A single StartConfigRulesEvaluation call: X-Ray would trace nothing beyond what the execution history shows.' },
+      { id: 'AwsSolutions-SF2', reason: 'DescribeConfigRuleEvaluationStatus and StartConfigRulesEvaluation calls: X-Ray would trace nothing beyond what the execution history shows.' },
+      unscoped([{ action: 'config:DescribeConfigRuleEvaluationStatus' }]),
     );
   }
 

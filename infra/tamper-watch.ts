@@ -63,7 +63,8 @@ export class TamperWatch extends Construct {
       service: 'config',
       action: 'describeConfigRuleEvaluationStatus',
       iamAction: 'config:DescribeConfigRuleEvaluationStatus',
-      iamResources: [props.configRuleArn],
+      // No resource type to scope to (infra/iam.ts UNSCOPED_ACTIONS).
+      iamResources: ['*'],
       parameters: { ConfigRuleNames: [props.configRuleName] },
       resultPath: '$.status',
     });

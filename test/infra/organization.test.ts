@@ -135,7 +135,7 @@ describe('the rule role, with trailOwnerReadRoleName', () => {
   });
 
   test('without trailOwnerReadRoleName there is no trail owner stack, the rule may assume nothing, and members remediate', () => {
-    const app = new App({ context: { trailLogGroupName: 'CloudTrail/DefaultLogGroup' } });
+    const app = new App({ context: { trailLogGroupName: 'CloudTrail/DefaultLogGroup', notificationEmail: 'secops@example.com' } });
     defineApp(app);
     expect(app.node.tryFindChild(TRAIL_OWNER_READ_STACK_NAME)).toBeUndefined();
     const template = (app.node.findChild(ORGANIZATION_STACK_NAME) as OrganizationStack).member.template as unknown as CfnTemplate;
