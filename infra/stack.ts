@@ -25,6 +25,7 @@ import type { DeployContext } from './context';
 import { grantStatements, remediationGrants, ruleGrants, unscopedAcknowledgment as unscoped, wildcardAcknowledgment as wildcard, type Grant } from './iam';
 import { codeBucketName, RULE_BUNDLING } from './rule-package';
 import { TamperWatch } from './tamper-watch';
+import { RULE_ROLE_PATH } from './trail-owner-read';
 import { ManagementTrail } from './trail';
 
 export interface S3PolicyWatchStackProps extends StackProps {
@@ -132,6 +133,7 @@ export class S3PolicyWatchStack extends Stack {
     this.ruleRole = new iam.Role(this, 'RuleRole', {
       // A fixed name, so that a trail owner's read-only role can trust it by name in every member account.
       roleName: `${settings.ruleRoleName}-${Aws.REGION}`,
+      path: RULE_ROLE_PATH,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 's3-policy-watch rule: reads the trail -> log group -> filter -> alarm -> topic chain and reports to Config',
     });
