@@ -78,41 +78,23 @@ export class S3PolicyWatchStack extends Stack {
       StringEquals: { 'aws:SourceAccount': this.account },
       ArnLike: { 'aws:SourceArn': alarmArns('*') },
     };
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: cloudWatchAlarmsOfThisAccount,
-      }),
-    );
-
-    // EventBridge delivers the remediation's failed executions to the encrypted alert topic.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowEventBridgeRulesOfThisAccountToPublishToEncryptedTopics',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    );
+    // A service may use the key to publish to the encrypted topics: CloudWatch alarms, and EventBridge rules (the
+    // remediation's failed executions), of this account only.
+    const letPublishToEncryptedTopics = (sid: string, service: string, conditions: Record<string, unknown>) =>
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({ sid, principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['*'], conditions }),
+      );
+    letPublishToEncryptedTopics('AllowCloudWatchAlarmsToPublishToEncryptedTopics', 'cloudwatch.amazonaws.com', cloudWatchAlarmsOfThisAccount);
+    letPublishToEncryptedTopics('AllowEventBridgeRulesOfThisAccountToPublishToEncryptedTopics', 'events.amazonaws.com', {
+      StringEquals: { 'aws:SourceAccount': this.account },
+    });
 
     this.alertTopic = new sns.Topic(this, 'AlertTopic', {
       displayName: 's3-policy-watch: the rule itself failed',
       masterKey: this.key,
       enforceSSL: true,
     });
-    this.alertTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alertTopic.topicArn],
-        conditions: cloudWatchAlarmsOfThisAccount,
-      }),
-    );
+    this.letPublishToAlertTopic('AllowCloudWatchAlarmsOfThisAccount', 'cloudwatch.amazonaws.com', cloudWatchAlarmsOfThisAccount);
     // The stack's own alarms reach the same person as the remediation's: the email, or the existing topic.
     if (settings.notificationEmail !== NO_TARGET) {
       this.alertTopic.addSubscription(new subscriptions.EmailSubscription(settings.notificationEmail));
@@ -261,6 +243,13 @@ export class S3PolicyWatchStack extends Stack {
     tolerateRedundantRoleDependency(this.tamperWatch.reEvaluation);
   }
 
+  /** A service may publish to the alert topic, under `conditions` (this account, this rule). */
+  private letPublishToAlertTopic(sid: string, service: string, conditions: Record<string, unknown>): void {
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({ sid, principals: [new iam.ServicePrincipal(service)], actions: ['sns:Publish'], resources: [this.alertTopic.topicArn], conditions }),
+    );
+  }
+
   /**
    * The SSM Automation document, the role it runs with (exactly the APIs it calls, on the trail's log group and on
    * topics and alarms it names), and the automatic remediation configuration of the rule.
@@ -344,15 +333,7 @@ export class S3PolicyWatchStack extends Stack {
     // The topic's ARN as the target; the statements that let this rule (and only it) publish are ours, with
     // conditions, rather than the unconditioned ones a ready-made SNS target would add to the topic and key.
     failed.addTarget({ bind: () => ({ arn: this.alertTopic.topicArn }) });
-    this.alertTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowRemediationFailedRule',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alertTopic.topicArn],
-        conditions: { ArnEquals: { 'aws:SourceArn': failed.ruleArn } },
-      }),
-    );
+    this.letPublishToAlertTopic('AllowRemediationFailedRule', 'events.amazonaws.com', { ArnEquals: { 'aws:SourceArn': failed.ruleArn } });
     return { document, automationRole, configuration, access: remediationAccess, failed };
   }
 
