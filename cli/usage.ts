@@ -25,7 +25,7 @@ export const COMMAND_USAGE = {
   },
   remediate: {
     usage:
-      's3-policy-watch remediate --log-group-name L [--notification-email E] [--parameter Name=Value ...] [--dry-run] [--region R] [--endpoint-url U]',
+      's3-policy-watch remediate --log-group-name L (--notification-email E | --notification-topic-arn T) [--parameter Name=Value ...] [--dry-run] [--region R] [--endpoint-url U]',
     summary: "execute the remediation document's steps with local credentials",
   },
   drill: {

@@ -9,7 +9,7 @@ import { FILTER_PATTERNS, isSecurityHubExactText, type PatternProfile } from '..
 import { analyzeFilterPattern } from '../rule/filter-pattern';
 import { ParameterError as RuleParameterError, parseRuleParameters } from '../rule/parameters';
 import type { ParameterDefinition } from '../remediation/builder';
-import { remediationDocument } from '../remediation/document';
+import { NO_TARGET, remediationDocument } from '../remediation/document';
 import { disallowedReason } from '../remediation/parameters';
 
 /** How often Config runs the rule on its own (the tamper watch re-runs it sooner after a change to the chain). */
@@ -26,6 +26,8 @@ export interface DeployContext {
   createTrail: boolean;
   /** An email address, or `none`. */
   notificationEmail: string;
+  /** An existing SNS topic (the central security topic), or `none`. With remediation on, exactly one of the two is set. */
+  notificationTopicArn: string;
   /** The rule's InputParameters, exactly as Config passes them to the Lambda. */
   ruleInputParameters: Record<string, string>;
   patternProfile: PatternProfile;
@@ -65,10 +67,11 @@ export const CONTEXT_KEYS = {
   trailLogGroupName: { default: undefined, allowed: `a log group name (${documentParameters.LogGroupName!.allowedPattern})` },
   createTrail: { default: false, allowed: 'true or false' },
   notificationEmail: { default: documentParameters.NotificationEmail!.default, allowed: 'an email address or none' },
+  notificationTopicArn: { default: documentParameters.NotificationTopicArn!.default, allowed: 'the ARN of an existing SNS topic in the deploy region, or none' },
   requiredEvents: { default: 'POLICY', allowed: 'POLICY, CIS or a comma list of S3 event names' },
   patternProfile: { default: documentParameters.PatternProfile!.default, allowed: Object.keys(FILTER_PATTERNS).join(' or ') },
   evaluationFrequency: { default: 'TwentyFour_Hours', allowed: EVALUATION_FREQUENCIES.join(', ') },
-  alarmPeriodSeconds: { default: documentParameters.AlarmPeriodSeconds!.default, allowed: '10, 30 or a multiple of 60 up to 3600' },
+  alarmPeriodSeconds: { default: documentParameters.AlarmPeriodSeconds!.default, allowed: 'a multiple of 60 up to 3600' },
   securityHubParity: { default: false, allowed: 'true or false' },
   securityHubFindings: { default: false, allowed: 'true or false' },
   logLevel: { default: 'INFO', allowed: LOG_LEVELS.join(', ') },
@@ -83,6 +86,7 @@ type ContextKey = keyof typeof CONTEXT_KEYS;
 const DOCUMENT_PARAMETER: Partial<Record<ContextKey, string>> = {
   trailLogGroupName: 'LogGroupName',
   notificationEmail: 'NotificationEmail',
+  notificationTopicArn: 'NotificationTopicArn',
   patternProfile: 'PatternProfile',
   alarmPeriodSeconds: 'AlarmPeriodSeconds',
 };
@@ -128,6 +132,7 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
   const trailLogGroupName = text('trailLogGroupName');
   const createTrail = flag('createTrail');
   const notificationEmail = text('notificationEmail');
+  const notificationTopicArn = text('notificationTopicArn');
   const patternProfile = oneOf('patternProfile', Object.keys(FILTER_PATTERNS) as PatternProfile[]);
   const evaluationFrequency = oneOf('evaluationFrequency', EVALUATION_FREQUENCIES);
   const alarmPeriod = text('alarmPeriodSeconds');
@@ -163,11 +168,14 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
     }
   }
 
+  if (remediation && notificationEmail !== undefined && notificationTopicArn !== undefined) problems.push(...notificationTargetProblem(notificationEmail, notificationTopicArn));
+
   if (problems.length > 0) throw new ContextError(problems);
   return {
     trailLogGroupName: trailLogGroupName!,
     createTrail: createTrail!,
     notificationEmail: notificationEmail!,
+    notificationTopicArn: notificationTopicArn!,
     ruleInputParameters: ruleInputParameters!,
     patternProfile: patternProfile!,
     evaluationFrequency: evaluationFrequency!,
@@ -178,6 +186,20 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
     securityHubFindings: securityHubFindings!,
     remediation: remediation!,
   };
+}
+
+/**
+ * With the remediation on, someone must receive the alarm it builds: a chain that reaches nobody leaves the account
+ * NON_COMPLIANT after every run. The document refuses the same at run time; synth says it first.
+ */
+function notificationTargetProblem(email: string, topicArn: string): string[] {
+  if (email === NO_TARGET && topicArn === NO_TARGET) {
+    return [
+      'remediation=true needs someone to receive the alarm: set notificationEmail (an email address; the recipient confirms the subscription) or notificationTopicArn (an existing SNS topic, e.g. your central security topic with its paging or chat subscribers); or set remediation=false',
+    ];
+  }
+  if (email !== NO_TARGET && topicArn !== NO_TARGET) return ['notificationEmail and notificationTopicArn are both set: set one of them (the remediation subscribes the email to its own topic, or notifies the existing topic)'];
+  return [];
 }
 
 /** Why the rule's own parser refuses these parameters, or undefined when it takes them. */

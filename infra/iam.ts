@@ -14,6 +14,7 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
   'cloudtrail:DescribeTrails': 'lists the trails visible from a region; it has no resource type to scope to',
   'cloudwatch:DescribeAlarmsForMetric': 'looks alarms up by metric, not by alarm ARN; it has no resource type to scope to',
   'config:PutEvaluations': 'reports results with the result token of the invocation; it has no resource type to scope to',
+  'config:DescribeConfigRuleEvaluationStatus': 'reads when Config last invoked a rule (the tamper watch); it has no resource type to scope to',
   'logs:DescribeLogGroups': 'lists log groups by name prefix; it has no resource type to scope to',
 };
 
@@ -132,6 +133,7 @@ const AUTOMATION_SERVICE_PREFIX: Readonly<Record<string, string>> = {
   sns: 'sns',
   cloudwatch: 'cloudwatch',
   config: 'config',
+  kms: 'kms',
 };
 
 /** Every API the document's steps call, as IAM actions, in step order, each once. */
@@ -152,7 +154,14 @@ export interface RemediationResources {
   topicArns: string;
   alarmArns: string;
   configRuleArn: string;
+  /** The key the document checks and encrypts its topic with. */
+  keyArn: string;
+  /** An existing topic the alarm notifies (context notificationTopicArn): the document only reads its attributes. */
+  notificationTopicArn?: string;
 }
+
+/** The one call the document makes on an existing topic it does not own. */
+const READ_NOTIFICATION_TOPIC = 'sns:GetTopicAttributes';
 
 export function remediationGrants(document: AutomationDocument, resources: RemediationResources): Grant[] {
   const byPrefix: Record<string, string> = {
@@ -160,11 +169,13 @@ export function remediationGrants(document: AutomationDocument, resources: Remed
     sns: resources.topicArns,
     cloudwatch: resources.alarmArns,
     config: resources.configRuleArn,
+    kms: resources.keyArn,
   };
   return documentActions(document).map((action) => {
     if (action in UNSCOPED_ACTIONS) return { action };
     const resource = byPrefix[action.split(':')[0]!];
     if (!resource) throw new Error(`the document calls ${action}, but infra/iam.ts names no resource for its service`);
-    return { action, resources: [resource] };
+    const existingTopic = action === READ_NOTIFICATION_TOPIC && resources.notificationTopicArn ? [resources.notificationTopicArn] : [];
+    return { action, resources: [resource, ...existingTopic] };
   });
 }

@@ -8,6 +8,7 @@ import { ArnFormat, Aws, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,13 +19,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { RESOURCE_PREFIX, remediationDocument } from '../remediation/document';
+import { NO_TARGET, RESOURCE_PREFIX, remediationDocument } from '../remediation/document';
 import { FINDING_IMPORT_FAILED } from '../rule/publish';
 import { tolerateRedundantRoleDependency } from './cfn-lint';
 import type { DeployContext } from './context';
 import { grantStatements, remediationGrants, ruleGrants, unscopedAcknowledgment as unscoped, wildcardAcknowledgment as wildcard, type Grant } from './iam';
 import { codeBucketName, RULE_BUNDLING } from './rule-package';
 import { TamperWatch } from './tamper-watch';
+import { RULE_ROLE_PATH } from './trail-owner-read';
 import { ManagementTrail } from './trail';
 
 export interface S3PolicyWatchStackProps extends StackProps {
@@ -36,6 +38,15 @@ export interface S3PolicyWatchStackProps extends StackProps {
    */
   ruleCodeKey?: string;
 }
+
+/**
+ * Config's automatic remediation: a remediation exception after `attempts` failed attempts within `withinSeconds`
+ * (RemediationConfiguration MaximumAutomaticAttempts / RetryAttemptSeconds).
+ */
+export const REMEDIATION_ATTEMPTS = { attempts: 5, withinSeconds: 3600 } as const;
+
+/** The Automation execution statuses that mean the remediation did not finish (EventBridge, aws.ssm). */
+export const FAILED_EXECUTION_STATUSES = ['Failed', 'TimedOut', 'Cancelled'] as const;
 
 /** The project root: esbuild bundles rule/handler.ts from here, with the project's package-lock.json. */
 const PROJECT_ROOT = path.join(__dirname, '..');
@@ -68,33 +79,31 @@ export class S3PolicyWatchStack extends Stack {
       StringEquals: { 'aws:SourceAccount': this.account },
       ArnLike: { 'aws:SourceArn': alarmArns('*') },
     };
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: cloudWatchAlarmsOfThisAccount,
-      }),
-    );
+    // A service may use the key to publish to the encrypted topics: CloudWatch alarms, and EventBridge rules (the
+    // remediation's failed executions), of this account only.
+    const letPublishToEncryptedTopics = (sid: string, service: string, conditions: Record<string, unknown>) =>
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({ sid, principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: ['*'], conditions }),
+      );
+    letPublishToEncryptedTopics('AllowCloudWatchAlarmsToPublishToEncryptedTopics', 'cloudwatch.amazonaws.com', cloudWatchAlarmsOfThisAccount);
+    letPublishToEncryptedTopics('AllowEventBridgeRulesOfThisAccountToPublishToEncryptedTopics', 'events.amazonaws.com', {
+      StringEquals: { 'aws:SourceAccount': this.account },
+    });
 
     this.alertTopic = new sns.Topic(this, 'AlertTopic', {
       displayName: 's3-policy-watch: the rule itself failed',
       masterKey: this.key,
       enforceSSL: true,
     });
-    this.alertTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alertTopic.topicArn],
-        conditions: cloudWatchAlarmsOfThisAccount,
-      }),
-    );
-    if (settings.notificationEmail !== 'none') {
+    this.letPublishToAlertTopic('AllowCloudWatchAlarmsOfThisAccount', 'cloudwatch.amazonaws.com', cloudWatchAlarmsOfThisAccount);
+    // The stack's own alarms reach the same person as the remediation's: the email, or the existing topic.
+    if (settings.notificationEmail !== NO_TARGET) {
       this.alertTopic.addSubscription(new subscriptions.EmailSubscription(settings.notificationEmail));
     }
+    const alertTargets = [
+      this.alertTopic,
+      ...(settings.notificationTopicArn !== NO_TARGET ? [sns.Topic.fromTopicArn(this, 'NotificationTopic', settings.notificationTopicArn)] : []),
+    ];
 
     // ---- optional trail: its log group is the one the remediation builds on.
     if (settings.createTrail) this.trail = new ManagementTrail(this, 'ManagementTrail', { logGroupName: settings.trailLogGroupName, key: this.key });
@@ -107,6 +116,7 @@ export class S3PolicyWatchStack extends Stack {
     this.ruleRole = new iam.Role(this, 'RuleRole', {
       // A fixed name, so that a trail owner's read-only role can trust it by name in every member account.
       roleName: `${settings.ruleRoleName}-${Aws.REGION}`,
+      path: RULE_ROLE_PATH,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 's3-policy-watch rule: reads the trail -> log group -> filter -> alarm -> topic chain and reports to Config',
     });
@@ -195,7 +205,7 @@ export class S3PolicyWatchStack extends Stack {
     });
 
     // ---- the rule must be noticed when it cannot evaluate, and when the tamper watch cannot start it.
-    const notify = new cloudwatchActions.SnsAction(this.alertTopic);
+    const notify = alertTargets.map((topic) => new cloudwatchActions.SnsAction(topic));
     const alarmOnFirstFailure = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) =>
       new cloudwatch.Alarm(this, id, {
         alarmDescription,
@@ -204,7 +214,7 @@ export class S3PolicyWatchStack extends Stack {
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(notify);
+      }).addAlarmAction(...notify);
     const failuresPerFiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
     const ruleErrors = this.ruleFunction.metricErrors(failuresPerFiveMinutes);
     alarmOnFirstFailure(
@@ -219,6 +229,18 @@ export class S3PolicyWatchStack extends Stack {
       'The s3-policy-watch tamper watch could not start a re-evaluation after a change to the alarm chain. Its execution history says why.',
       this.tamperWatch.reEvaluation.metricFailed(failuresPerFiveMinutes),
     );
+    if (remediation) {
+      alarmOnFirstFailure(
+        'RemediationFailedAlarm',
+        'An execution of the s3-policy-watch remediation document failed, timed out or was cancelled: the account stays NON_COMPLIANT, and after repeated failures Config stops remediating it (a remediation exception). The execution history in Systems Manager > Automation names the step and the reason.',
+        new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'TriggeredRules',
+          dimensionsMap: { RuleName: remediation.failed.ruleName },
+          ...failuresPerFiveMinutes,
+        }),
+      );
+    }
 
     new CfnOutput(this, 'ConfigRuleName', { value: this.configRule.ref, description: 'The Config rule: Config console > Rules, or aws configservice describe-compliance-by-config-rule' });
     if (this.document) {
@@ -229,6 +251,13 @@ export class S3PolicyWatchStack extends Stack {
     this.acknowledgeNagFindings(settings, ruleAccess, remediation?.automationRole, remediation?.access);
     tolerateRedundantRoleDependency(this.ruleFunction);
     tolerateRedundantRoleDependency(this.tamperWatch.reEvaluation);
+  }
+
+  /** A service may publish to the alert topic, under `conditions` (this account, this rule). */
+  private letPublishToAlertTopic(sid: string, service: string, conditions: Record<string, unknown>): void {
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({ sid, principals: [new iam.ServicePrincipal(service)], actions: ['sns:Publish'], resources: [this.alertTopic.topicArn], conditions }),
+    );
   }
 
   /**
@@ -283,6 +312,8 @@ export class S3PolicyWatchStack extends Stack {
       topicArns: this.formatArn({ service: 'sns', resource: `${RESOURCE_PREFIX}*` }),
       alarmArns: alarmArns(`${RESOURCE_PREFIX}*`),
       configRuleArn: this.configRule.attrArn,
+      keyArn: this.key.keyArn,
+      ...(settings.notificationTopicArn !== NO_TARGET ? { notificationTopicArn: settings.notificationTopicArn } : {}),
     });
     for (const statement of grantStatements(remediationAccess)) automationRole.addToPrincipalPolicy(statement);
 
@@ -293,6 +324,7 @@ export class S3PolicyWatchStack extends Stack {
       AlarmPeriodSeconds: String(settings.alarmPeriodSeconds),
       KmsKeyArn: this.key.keyArn,
       NotificationEmail: settings.notificationEmail,
+      NotificationTopicArn: settings.notificationTopicArn,
       ConfigRuleName: this.configRule.ref,
     };
     for (const name of [...Object.keys(staticParameters), 'AccountId']) {
@@ -303,14 +335,36 @@ export class S3PolicyWatchStack extends Stack {
       targetType: 'SSM_DOCUMENT',
       targetId: document.ref,
       automatic: true,
-      maximumAutomaticAttempts: 5,
-      retryAttemptSeconds: 60,
+      // Config records a remediation exception (and stops remediating the account) after the 5th failed attempt
+      // within RetryAttemptSeconds. A run that fails for a reason it states (a key CloudWatch cannot use, a topic
+      // nobody receives) fails every time: a burst of re-evaluations is cut off within the hour, while a single
+      // transient failure is retried at the next evaluation. Every failure raises RemediationFailedAlarm.
+      maximumAutomaticAttempts: REMEDIATION_ATTEMPTS.attempts,
+      retryAttemptSeconds: REMEDIATION_ATTEMPTS.withinSeconds,
       parameters: {
         AccountId: { ResourceValue: { Value: 'RESOURCE_ID' } },
         ...Object.fromEntries(Object.entries(staticParameters).map(([name, value]) => [name, { StaticValue: { Values: [value] } }])),
       },
     });
-    return { document, automationRole, configuration, access: remediationAccess };
+    // Config may start the first automatic run as soon as the configuration exists: the role's policy must exist by
+    // then, or the run fails with AccessDenied and counts towards a remediation exception.
+    configuration.node.addDependency(automationRole.node.findChild('DefaultPolicy'));
+
+    // A failed, timed-out or cancelled execution of this document: its own notification (with the execution id)
+    // on the alert topic, and RemediationFailedAlarm.
+    const failed = new events.Rule(this, 'RemediationFailed', {
+      description: 'An execution of the s3-policy-watch remediation document failed, timed out or was cancelled.',
+      eventPattern: {
+        source: ['aws.ssm'],
+        detailType: ['EC2 Automation Execution Status-change Notification'],
+        detail: { Definition: [document.ref], Status: [...FAILED_EXECUTION_STATUSES] },
+      },
+    });
+    // The topic's ARN as the target; the statements that let this rule (and only it) publish are ours, with
+    // conditions, rather than the unconditioned ones a ready-made SNS target would add to the topic and key.
+    failed.addTarget({ bind: () => ({ arn: this.alertTopic.topicArn }) });
+    this.letPublishToAlertTopic('AllowRemediationFailedRule', 'events.amazonaws.com', { ArnEquals: { 'aws:SourceArn': failed.ruleArn } });
+    return { document, automationRole, configuration, access: remediationAccess, failed };
   }
 
   /**
@@ -352,9 +406,10 @@ export class S3PolicyWatchStack extends Stack {
       {
         id: 'AwsSolutions-SF1',
         reason:
-          'A standard workflow of one API call: its execution history keeps every run\'s input, retries and error for 90 days, and a failed run raises ReEvaluationFailedAlarm on the alert topic.',
+          'A standard workflow of two API calls and waits: its execution history keeps every run\'s input, refusals and error for 90 days, and a failed run raises ReEvaluationFailedAlarm on the alert topic.',
       },
-      { id: 'AwsSolutions-SF2', reason: 'A single StartConfigRulesEvaluation call: X-Ray would trace nothing beyond what the execution history shows.' },
+      { id: 'AwsSolutions-SF2', reason: 'DescribeConfigRuleEvaluationStatus and StartConfigRulesEvaluation calls: X-Ray would trace nothing beyond what the execution history shows.' },
+      unscoped([{ action: 'config:DescribeConfigRuleEvaluationStatus' }]),
     );
   }
 

@@ -3,6 +3,9 @@
  * go unnoticed until the next periodic evaluation (up to 24 hours). An EventBridge rule on the CloudTrail management
  * events that break a link of the chain starts a re-evaluation of the Config rule within minutes; a NON_COMPLIANT
  * result then triggers the automatic remediation.
+ *
+ * One deploy that touches alarms and filters is a burst of such events; Config runs one evaluation at a time and
+ * at most one start a minute, so the executions coalesce (REEVALUATION) instead of each insisting on its own.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -30,6 +33,19 @@ export interface TamperWatchProps {
   remediationRoleArn?: string;
 }
 
+/**
+ * How the re-evaluation coalesces a burst: each event's execution waits SETTLE for the burst to end, then is done
+ * as soon as Config has invoked the rule after the event (whoever started that evaluation); otherwise it starts
+ * one. Config refuses a start while an evaluation runs or within a minute of the last (LimitExceededException),
+ * and while the rule is being deleted or is deleting its results (ResourceInUseException): the execution waits
+ * RETRY and looks again, up to MAX_REFUSALS times. Only then, when no evaluation after the event could be started
+ * at all, does the execution fail and ReEvaluationFailedAlarm fire.
+ */
+export const REEVALUATION = { settleSeconds: 60, retrySeconds: 60, maxRefusals: 10 } as const;
+
+/** The errors Step Functions' AWS SDK integration names for Config's two refusals (ServiceName.ErrorName). */
+export const CONFIG_REFUSALS = ['Config.LimitExceededException', 'Config.ResourceInUseException'] as const;
+
 export class TamperWatch extends Construct {
   readonly rule: events.Rule;
   readonly reEvaluation: sfn.StateMachine;
@@ -37,20 +53,61 @@ export class TamperWatch extends Construct {
   constructor(scope: Construct, id: string, props: TamperWatchProps) {
     super(scope, id);
 
-    // StartConfigRulesEvaluation refuses a second call within a minute or while an evaluation runs
-    // (LimitExceededException): a burst of changes retries with back-off instead of being lost.
+    const status = '$.status.ConfigRulesEvaluationStatus[0]';
+    const invokedAfterChange = (field: string) =>
+      sfn.Condition.and(sfn.Condition.isPresent(`${status}.${field}`), sfn.Condition.timestampGreaterThanJsonPath(`${status}.${field}`, '$.time'));
+
+    const initialize = new sfn.Pass(this, 'NoRefusalYet', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.refusals' });
+    const settle = new sfn.Wait(this, 'LetTheBurstSettle', { time: sfn.WaitTime.duration(Duration.seconds(REEVALUATION.settleSeconds)) });
+    const readStatus = new tasks.CallAwsService(this, 'ReadRuleEvaluationStatus', {
+      service: 'config',
+      action: 'describeConfigRuleEvaluationStatus',
+      iamAction: 'config:DescribeConfigRuleEvaluationStatus',
+      // No resource type to scope to (infra/iam.ts UNSCOPED_ACTIONS).
+      iamResources: ['*'],
+      parameters: { ConfigRuleNames: [props.configRuleName] },
+      resultPath: '$.status',
+    });
     const start = new tasks.CallAwsService(this, 'StartRuleEvaluation', {
       service: 'config',
       action: 'startConfigRulesEvaluation',
       iamAction: 'config:StartConfigRulesEvaluation',
       iamResources: [props.configRuleArn],
       parameters: { ConfigRuleNames: [props.configRuleName] },
+      resultPath: sfn.JsonPath.DISCARD,
     });
-    start.addRetry({ errors: ['States.TaskFailed'], interval: Duration.minutes(1), backoffRate: 2, maxAttempts: 4 });
+    const countRefusal = new sfn.Pass(this, 'CountRefusal', {
+      parameters: { 'count.$': 'States.MathAdd($.refusals.count, 1)' },
+      resultPath: '$.refusals',
+    });
+    const waitForRunning = new sfn.Wait(this, 'WaitForTheRunningEvaluation', { time: sfn.WaitTime.duration(Duration.seconds(REEVALUATION.retrySeconds)) });
+    const gaveUp = new sfn.Fail(this, 'NoEvaluationCouldStart', {
+      error: 'ReEvaluationNotStarted',
+      cause: `Config refused StartConfigRulesEvaluation ${REEVALUATION.maxRefusals} times, ${REEVALUATION.retrySeconds} s apart, and invoked the rule in no other way since the change.`,
+    });
+
+    start.addCatch(countRefusal, { errors: [...CONFIG_REFUSALS], resultPath: '$.refused' });
+    start.next(new sfn.Succeed(this, 'Started', { comment: 'An evaluation that starts after the change.' }));
+    const definition = initialize
+      .next(settle)
+      .next(readStatus)
+      .next(
+        new sfn.Choice(this, 'EvaluatedSinceTheChange')
+          .when(
+            sfn.Condition.or(invokedAfterChange('LastSuccessfulInvocationTime'), invokedAfterChange('LastFailedInvocationTime')),
+            new sfn.Succeed(this, 'AlreadyEvaluated', { comment: 'Config invoked the rule after this change: another execution (or the schedule) covered it.' }),
+          )
+          .otherwise(start),
+      );
+    countRefusal.next(
+      new sfn.Choice(this, 'RefusedTooOften')
+        .when(sfn.Condition.numberGreaterThanEquals('$.refusals.count', REEVALUATION.maxRefusals), gaveUp)
+        .otherwise(waitForRunning.next(readStatus)),
+    );
 
     this.reEvaluation = new sfn.StateMachine(this, 'ReEvaluation', {
-      comment: 'Re-evaluates the s3-policy-watch Config rule after a change that may break the alarm chain.',
-      definitionBody: sfn.DefinitionBody.fromChainable(start),
+      comment: 'Re-evaluates the s3-policy-watch Config rule after a change that may break the alarm chain, once per burst of changes.',
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: Duration.minutes(30),
     });

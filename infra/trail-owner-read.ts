@@ -2,8 +2,10 @@
  * The read-only role in the account that owns an organization trail (the management or log-archive account): the
  * rule in every member account assumes it (rule parameter TrailOwnerReadRoleName) to follow the trail's chain there.
  *
- * Trust: any principal of the organization (aws:PrincipalOrgID) whose ARN is the rule's Lambda role, by name, in any
- * account (aws:PrincipalArn `arn:PARTITION:iam::*:role/<ruleRoleName>-*`, the region being the suffix). No external
+ * Trust: a principal of the organization (aws:PrincipalOrgID), of an account in the member OUs (aws:PrincipalOrgPaths),
+ * whose ARN is the rule's Lambda role, by path and name (aws:PrincipalArn
+ * `arn:PARTITION:iam::*:role/s3-policy-watch/<ruleRoleName>-*`, the region being the suffix); the SCP of
+ * docs/organization.md keeps everyone but the StackSet from creating a role under that path. No external
  * id: an external id protects against a confused deputy, a third party that assumes roles for many customers and
  * can be handed someone else's role ARN. Here the only caller is the organization's own rule role, named in the
  * trust policy; nobody in between chooses which role it assumes.
@@ -17,10 +19,19 @@ import { Construct } from 'constructs';
 import type { DeployContext } from './context';
 import { grantStatements, trailOwnerReadGrants, unscopedAcknowledgment, wildcardAcknowledgment } from './iam';
 
+/**
+ * The IAM path of the rule's Lambda role (infra/stack.ts). The read role trusts only roles under it, and the SCP in
+ * docs/organization.md reserves it to the StackSet's execution role, so an account administrator cannot create a
+ * look-alike role that could read the owner's chain.
+ */
+export const RULE_ROLE_PATH = '/s3-policy-watch/';
+
 export interface TrailOwnerReadRoleProps {
   roleName: string;
   /** `o-...`: only principals of this organization may assume the role. */
   organizationId: string;
+  /** aws:PrincipalOrgPaths of the member OUs (`o-.../r-.../ou-.../*`): only principals of accounts in them. */
+  memberOrganizationPaths: string[];
   /** The rule Lambda role's name without its region suffix (context `ruleRoleName`). */
   ruleRoleName: string;
   /** The log group the organization trail delivers to, in this stack's region. */
@@ -38,7 +49,8 @@ export class TrailOwnerReadRole extends Construct {
       description: "s3-policy-watch: the rule in each member account reads the organization trail's chain (trail, log group filters, alarms, topics) with this role",
       assumedBy: new iam.AnyPrincipal().withConditions({
         StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
-        ArnLike: { 'aws:PrincipalArn': `arn:${partition}:iam::*:role/${props.ruleRoleName}-*` },
+        'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': props.memberOrganizationPaths },
+        ArnLike: { 'aws:PrincipalArn': `arn:${partition}:iam::*:role${RULE_ROLE_PATH}${props.ruleRoleName}-*` },
       }),
     });
     const grants = trailOwnerReadGrants({ partition, account, region, logGroupName: props.logGroupName });
@@ -77,9 +89,15 @@ export class TrailOwnerReadStack extends Stack {
   constructor(scope: Construct, id: string, props: TrailOwnerReadStackProps) {
     super(scope, id, props);
     const organizationId = organizationIdParameter(this, 'The organization whose member accounts may assume the role');
+    const memberPaths = new CfnParameter(this, 'MemberOrganizationPaths', {
+      type: 'CommaDelimitedList',
+      description:
+        'The organization paths of the OUs whose members run the rule, each ending /* (o-EXAMPLE/r-ROOT/ou-PARENT/ou-CHILD/*): aws organizations list-parents, or the OU page of the console',
+    });
     this.readRole = new TrailOwnerReadRole(this, 'TrailOwnerRead', {
       roleName: props.settings.trailOwnerReadRoleName,
       organizationId: organizationId.valueAsString,
+      memberOrganizationPaths: memberPaths.valueAsList,
       ruleRoleName: props.settings.ruleRoleName,
       logGroupName: props.settings.trailLogGroupName,
     });

@@ -21,6 +21,10 @@ function asBoolean(value: unknown, what: string): boolean {
 }
 
 function compare(operator: string, variable: unknown, operand: unknown): boolean {
+  if (typeof variable === 'object' && variable !== null) {
+    // The action reference lists Contains among the string operations only: a list or map is no operand.
+    throw new TypeError(`${operator} compares a single value; the Variable is ${Array.isArray(variable) ? 'a list' : 'a map'} (${JSON.stringify(variable)})`);
+  }
   const text = String(variable);
   const expected = String(operand);
   switch (operator) {
@@ -33,8 +37,7 @@ function compare(operator: string, variable: unknown, operand: unknown): boolean
     case 'EndsWith':
       return text.endsWith(expected);
     case 'Contains':
-      // A StringList contains an item; a String contains a substring.
-      return Array.isArray(variable) ? variable.map(String).includes(expected) : text.includes(expected);
+      return text.includes(expected);
     case 'BooleanEquals':
       return asBoolean(variable, 'Variable') === asBoolean(operand, operator);
   }

@@ -7,6 +7,7 @@
 import * as cloudWatchSdk from '@aws-sdk/client-cloudwatch';
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import * as configSdk from '@aws-sdk/client-config-service';
+import * as kmsSdk from '@aws-sdk/client-kms';
 import * as snsSdk from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { makeClient, type ClientOptions } from '../rule/clients';
@@ -19,12 +20,22 @@ import { resolveTemplates, UnresolvedReferenceError, type Value } from './templa
 import { assertValidDocument } from './validate';
 import type { Service, ServiceSdks } from './vocabulary';
 
+/** The partition of a region, as Automation's global:AWS_PARTITION gives it. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  return 'aws';
+}
+
 /** The services the runner can call: an Automation `Service` namespace -> its SDK v3 package and client. */
 const SERVICES = {
   logs: { sdk: logsSdk, Client: logsSdk.CloudWatchLogsClient },
   sns: { sdk: snsSdk, Client: snsSdk.SNSClient },
   cloudwatch: { sdk: cloudWatchSdk, Client: cloudWatchSdk.CloudWatchClient },
   config: { sdk: configSdk, Client: configSdk.ConfigServiceClient },
+  kms: { sdk: kmsSdk, Client: kmsSdk.KMSClient },
 } satisfies { [S in Service]: { sdk: ServiceSdks[S]; Client: unknown } };
 
 interface SdkClient {
@@ -168,20 +179,26 @@ class Execution {
   private readonly clients = new Map<string, SdkClient>();
   private clientOptions: ClientOptions;
 
+  /** The system variables (vocabulary GLOBAL_VARIABLES), as Automation substitutes them in this region. */
+  private readonly globals: Record<string, Value>;
+
   constructor(
     private readonly document: AutomationDocument,
     private readonly values: Record<string, Value>,
     private readonly options: RunOptions,
   ) {
     this.clientOptions = options.clientOptions;
+    const region = options.clientOptions.region;
+    this.globals = { 'global:REGION': region, 'global:AWS_PARTITION': partitionOf(region) };
   }
 
+  private lookup = (name: string): Value | undefined => this.values[name] ?? this.outputs[name] ?? this.globals[name];
+
   /** Strict: an unknown reference is an error. */
-  resolve = (value: unknown): unknown => resolveTemplates(value, (name) => this.values[name] ?? this.outputs[name]);
+  resolve = (value: unknown): unknown => resolveTemplates(value, this.lookup);
 
   /** For printing a plan: a value not known before run time stays as its `{{ reference }}`. */
-  private resolveForPlan = (value: unknown): unknown =>
-    resolveTemplates(value, (name) => this.values[name] ?? this.outputs[name] ?? `{{ ${name} }}`);
+  private resolveForPlan = (value: unknown): unknown => resolveTemplates(value, (name) => this.lookup(name) ?? `{{ ${name} }}`);
 
   private factory(): ClientFactory {
     return this.options.clientFactory ?? makeClient;
@@ -210,7 +227,9 @@ class Execution {
   private client(service: string): SdkClient {
     let client = this.clients.get(service);
     if (!client) {
-      client = this.factory()(SERVICES[service as Service].Client, this.clientOptions) as unknown as SdkClient;
+      // Each service's client class differs in its middleware types; the factory treats them all alike.
+      const Client = SERVICES[service as Service].Client as unknown as Parameters<ClientFactory>[0];
+      client = this.factory()(Client, this.clientOptions) as unknown as SdkClient;
       this.clients.set(service, client);
     }
     return client;
@@ -246,7 +265,8 @@ class Execution {
       const { selector, desired } = expectation;
       const selection = select(selector, response);
       const actual = selection.found ? propertyText(selection.value) : undefined;
-      if (actual === undefined || !desired.includes(actual)) {
+      // DesiredValues is a list of text: an Integer parameter in it is compared as its text.
+      if (actual === undefined || !desired.map(String).includes(actual)) {
         const found = !selection.found ? 'nothing' : actual === undefined ? `${JSON.stringify(selection.value)} (not a single value)` : JSON.stringify(actual);
         throw new Error(`${selector} is ${found}; expected ${desired.map((value) => JSON.stringify(value)).join(' or ')}`);
       }

@@ -5,7 +5,7 @@
  * produced before it is used), every step target existing, no unreachable step, no loop, parameter types and
  * patterns (a default must satisfy its own allowedPattern). Pure: plain data in, a list of problems out.
  */
-import type { AutomationDocument, ParameterDefinition, Step } from './builder';
+import type { AutomationDocument, Condition, ParameterDefinition, Step, StepOutput } from './builder';
 import { successors } from './flow';
 import { disallowedReason } from './parameters';
 import { parseSelector } from './selectors';
@@ -13,6 +13,7 @@ import { referencesIn, type Value } from './templates';
 import {
   BOOLEAN_OPERATORS,
   COMPARISON_OPERATORS,
+  GLOBAL_VARIABLES,
   NUMERIC_OPERATORS,
   OUTPUT_TYPES,
   PARAMETER_TYPES,
@@ -37,7 +38,7 @@ export class InvalidDocumentError extends Error {
 type Json = Record<string, unknown>;
 
 const NAME = /^[A-Za-z0-9_]+$/;
-const WHOLE_REFERENCE = /^\{\{\s*[^{}\s]+\s*\}\}$/;
+const WHOLE_REFERENCE = /^\{\{\s*([^{}\s]+)\s*\}\}$/;
 const TOP_LEVEL_KEYS = ['schemaVersion', 'description', 'assumeRole', 'parameters', 'mainSteps', 'outputs'];
 const PARAMETER_KEYS = ['type', 'description', 'default', 'allowedPattern', 'allowedValues'];
 const STEP_KEYS: Record<Action, string[]> = {
@@ -337,6 +338,12 @@ class Checker {
     const declared = document.parameters ?? {};
     const used = new Set<string>();
     const checkReference = (reference: string, where: string, consumer?: Step) => {
+      if (reference.startsWith('global:')) {
+        if (!(GLOBAL_VARIABLES as readonly string[]).includes(reference)) {
+          this.report(where, `{{ ${reference} }} is not a system variable this project uses (${GLOBAL_VARIABLES.join(', ')})`);
+        }
+        return;
+      }
       const dot = reference.indexOf('.');
       if (dot < 0) {
         if (reference in declared) used.add(reference);
@@ -361,6 +368,32 @@ class Checker {
     for (const name of Object.keys(declared)) {
       if (!used.has(name)) this.report(`parameters.${name}`, 'is declared but no step uses it');
     }
+    steps.forEach((step, index) => {
+      if (step.action === 'aws:branch') step.inputs.Choices.forEach((choice, at) => this.operandTypes(choice, `mainSteps[${index}] ${step.name}: Choices[${at}]`, document, byName));
+    });
+  }
+
+  /**
+   * The type of what a condition compares must fit its operator, as the aws:branch reference groups them: string
+   * operations on a String, numeric on an Integer, BooleanEquals on a Boolean. A StringList (a deep-scan output, say)
+   * fits none: real Automation refuses Contains on a list, however natural it looks.
+   */
+  operandTypes(condition: Condition, where: string, document: AutomationDocument, byName: Map<string, Step>): void {
+    if ('And' in condition) return condition.And.forEach((inner, index) => this.operandTypes(inner, `${where}.And[${index}]`, document, byName));
+    if ('Or' in condition) return condition.Or.forEach((inner, index) => this.operandTypes(inner, `${where}.Or[${index}]`, document, byName));
+    if ('Not' in condition) return this.operandTypes(condition.Not, `${where}.Not`, document, byName);
+    const name = WHOLE_REFERENCE.exec(condition.Variable)?.[1];
+    if (name === undefined) return;
+    const dot = name.indexOf('.');
+    const type: string | undefined = name.startsWith('global:')
+      ? 'String'
+      : dot < 0
+        ? document.parameters[name]?.type
+        : (byName.get(name.slice(0, dot)) as { outputs?: StepOutput[] } | undefined)?.outputs?.find((output) => output.Name === name.slice(dot + 1))?.Type;
+    const operator = Object.keys(condition).find((key) => COMPARISON_OPERATORS.includes(key));
+    if (type === undefined || operator === undefined) return;
+    const wanted = (STRING_OPERATORS as readonly string[]).includes(operator) ? 'String' : (NUMERIC_OPERATORS as readonly string[]).includes(operator) ? 'Integer' : 'Boolean';
+    if (type !== wanted) this.report(where, `${operator} compares a ${wanted}, but {{ ${name} }} is a ${type}`);
   }
 }
 

@@ -7,6 +7,7 @@
 import type * as cloudWatchSdk from '@aws-sdk/client-cloudwatch';
 import type * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import type * as configSdk from '@aws-sdk/client-config-service';
+import type * as kmsSdk from '@aws-sdk/client-kms';
 import type * as snsSdk from '@aws-sdk/client-sns';
 
 export const PARAMETER_TYPES = ['String', 'StringList', 'Integer', 'Boolean', 'MapList', 'StringMap'] as const;
@@ -17,6 +18,13 @@ export type OutputType = ParameterType;
 export const SUPPORTED_ACTIONS = ['aws:executeAwsApi', 'aws:branch', 'aws:assertAwsResourceProperty'] as const;
 export type Action = (typeof SUPPORTED_ACTIONS)[number];
 
+/**
+ * The system variables a document may reference as `{{ global:NAME }}`: Automation substitutes them at run time
+ * (REGION: the region the automation runs in; AWS_PARTITION: its partition).
+ */
+export const GLOBAL_VARIABLES = ['global:REGION', 'global:AWS_PARTITION'] as const;
+
+/** aws:branch compares a String with the string operators, an Integer with the numeric, a Boolean with BooleanEquals. */
 export const STRING_OPERATORS = ['StringEquals', 'EqualsIgnoreCase', 'StartsWith', 'EndsWith', 'Contains'] as const;
 export const NUMERIC_OPERATORS = [
   'NumericEquals',
@@ -36,5 +44,6 @@ export interface ServiceSdks {
   sns: typeof snsSdk;
   cloudwatch: typeof cloudWatchSdk;
   config: typeof configSdk;
+  kms: typeof kmsSdk;
 }
 export type Service = keyof ServiceSdks & string;

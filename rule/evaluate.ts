@@ -617,8 +617,10 @@ function judgeTopic(topic: TopicSnapshot, accountId: string, parameters: RulePar
     return { link: 'notification', status: 'ok', subject, detail: `has ${counted.length} ${what}${counted.length === 1 ? '' : 's'} (${protocols})` };
   }
   if (pending.length > 0) {
+    // Who must do what, without naming the endpoint (endpoints never reach an annotation).
+    const protocols = [...new Set(pending.map((subscription) => subscription.protocol))].join(', ');
     return broken(
-      `has no confirmed subscription: ${pending.length} pending confirmation (RequireConfirmedSubscription=true; confirm it from the message sent to the endpoint)`,
+      `has no confirmed subscription: ${pending.length} pending confirmation (${protocols}); its recipient must confirm it from the subscription confirmation message AWS sent (RequireConfirmedSubscription=true)`,
     );
   }
   return broken('has no subscribers, so the alarm reaches nobody');

@@ -146,12 +146,16 @@ class Reader {
 
 /**
  * Clients that act with other credentials (a role assumed in a trail owner's account), with the same endpoint,
- * headers and retries as the rule's own.
+ * headers and adaptive retries as the rule's own. `spread` waits a random moment before the role is assumed: many
+ * members read one owner account, whose read quotas (docs/organization.md) they share.
  */
-export type AssumedRoleClients = (credentials: AwsCredentialIdentity) => RegionalClients;
+export type AssumedRoleClients = ((credentials: AwsCredentialIdentity) => RegionalClients) & { spread?: () => Promise<void> };
 
-export function assumedRoleClients(options: ClientOptions): AssumedRoleClients {
-  return (credentials) => regionalClients({ ...options, credentials });
+/** `spreadMs`: the longest wait before assuming the role (0: none, as in tests and the CLI). */
+export function assumedRoleClients(options: ClientOptions, spreadMs = 0): AssumedRoleClients {
+  const clientsFor: AssumedRoleClients = (credentials) => regionalClients({ ...options, credentials });
+  if (spreadMs > 0) clientsFor.spread = () => new Promise((resolve) => setTimeout(resolve, Math.random() * spreadMs));
+  return clientsFor;
 }
 
 export async function gatherSnapshot(
@@ -179,6 +183,7 @@ export async function gatherSnapshot(
     for (const trail of uniqueBy(ownerTrails, (ref) => ref.accountId)) {
       if (!clientsFor) throw new Error('TrailOwnerReadRoleName is set, but the rule was given no way to build clients for the role it assumes');
       const roleArn = `arn:${trail.partition}:iam::${trail.accountId}:role/${roleName}`;
+      await clientsFor.spread?.();
       const credentials = await assumeTrailOwnerRole(reader, region, roleArn, trail.accountId, accountId);
       owners.push({ roleArn, account: new AccountReader(reader.as(clientsFor(credentials), roleArn), trail.accountId, parameters) });
     }

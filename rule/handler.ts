@@ -2,6 +2,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { evaluateAccount, type Compliance, type Verdict } from './evaluate';
 import { regionalClients, type RegionalClients } from './clients';
 import { assumedRoleClients, gatherSnapshot, readCaller, type AssumedRoleClients } from './gather';
+
+/**
+ * In Lambda, members wait up to this long before reading the trail owner's account, so that evaluations started
+ * together (a StackSet rollout, an organization-wide schedule) spread over the owner's read quotas.
+ */
+export const TRAIL_OWNER_READ_SPREAD_MS = 20_000;
 import { logger as defaultLogger } from './log';
 import { parseRuleParameters, type RuleParameters } from './parameters';
 import { publishFinding, putEvaluation, type FindingOutcome } from './publish';
@@ -139,7 +145,7 @@ export function createHandler(dependencies: HandlerDependencies = {}): (event: u
     if (invocation.eventLeftScope) {
       verdict = { compliance: 'NOT_APPLICABLE', annotation: 'The account has left the scope of this rule (eventLeftScope)' };
     } else {
-      const gathered = await gatherSnapshot(clients, region, invocation.parameters, dependencies.clientsFor ?? assumedRoleClients({ region }));
+      const gathered = await gatherSnapshot(clients, region, invocation.parameters, dependencies.clientsFor ?? assumedRoleClients({ region }, TRAIL_OWNER_READ_SPREAD_MS));
       if (gathered.snapshot.accountId !== invocation.accountId) {
         throw new Error(
           `the event is for account ${invocation.accountId}, but the rule's credentials read account ${gathered.snapshot.accountId}; nothing was published`,

@@ -10,6 +10,7 @@ const OPTIONS = {
   ...AWS_OPTIONS,
   'log-group-name': { type: 'string' },
   'notification-email': { type: 'string' },
+  'notification-topic-arn': { type: 'string' },
   parameter: { type: 'string', multiple: true },
   'dry-run': { type: 'boolean' },
 } as const;
@@ -20,7 +21,10 @@ const READ_ONLY_API = /^(Describe|List|Get)/;
 const IDENTIFYING_INPUT = /(Name|Arn|Endpoint)s?$/i;
 
 /** `--parameter Name=Value` pairs, plus the options that are shorthands for parameters. */
-function givenParameters(values: { 'log-group-name'?: string; 'notification-email'?: string; parameter?: string[] }, usage: string): Record<string, string> {
+function givenParameters(
+  values: { 'log-group-name'?: string; 'notification-email'?: string; 'notification-topic-arn'?: string; parameter?: string[] },
+  usage: string,
+): Record<string, string> {
   const given: Record<string, string> = {};
   const give = (name: string, value: string, from: string) => {
     if (name in given) throw new UsageError(`parameter ${name} is given twice (${from})\nusage: ${usage}`);
@@ -28,6 +32,7 @@ function givenParameters(values: { 'log-group-name'?: string; 'notification-emai
   };
   give('LogGroupName', required(values['log-group-name'], 'log-group-name', usage), '--log-group-name');
   if (values['notification-email'] !== undefined) give('NotificationEmail', values['notification-email'], '--notification-email');
+  if (values['notification-topic-arn'] !== undefined) give('NotificationTopicArn', values['notification-topic-arn'], '--notification-topic-arn');
   for (const pair of values.parameter ?? []) {
     const equals = pair.indexOf('=');
     if (equals <= 0) throw new UsageError(`--parameter takes Name=Value, got "${pair}"\nusage: ${usage}`);
@@ -91,7 +96,7 @@ function summary(result: AutomationResult, lookups: number): string[] {
 }
 
 /**
- * `remediate --log-group-name L [--notification-email E] [--parameter Name=Value ...] [--dry-run]`: executes the
+ * `remediate --log-group-name L (--notification-email E | --notification-topic-arn T) [--parameter Name=Value ...] [--dry-run]`: executes the
  * remediation document's steps with local credentials. `connection` adds client settings (tests: a moto account).
  */
 export async function run(argv: string[], io: Io, connection: Partial<ClientOptions> = {}): Promise<number> {
@@ -125,9 +130,12 @@ export async function run(argv: string[], io: Io, connection: Partial<ClientOpti
   }
   io.out(summary(result, lookups).join('\n'));
   const email = String(resolved.values.NotificationEmail);
-  if (email === 'none') {
-    io.out('note: no --notification-email, so nobody was subscribed; the rule counts the chain only once the topic has a confirmed subscriber.');
-  } else if (result.steps.some((step) => step.name === 'SubscribeNotificationEmail' && step.status === 'Success')) {
+  const ran = (name: string) => result.steps.some((step) => step.name === name && step.status === 'Success');
+  if (ran('EndWhileConfirmationPending')) {
+    io.out(`waiting: the email subscription to ${String(resolved.values.TopicName)} is pending confirmation; nothing was changed and no second confirmation email was sent. The recipient must confirm it from the email AWS sent.`);
+  } else if (ran('EndChainInPlace')) {
+    io.out('nothing to do: the filter, alarm and topic this document builds are in place; if the rule still says NON_COMPLIANT, its annotation names the link outside the remediation (the trail, its delivery).');
+  } else if (ran('SubscribeNotificationEmail')) {
     io.out(`next: confirm the subscription from the email AWS sent to ${email}; the rule counts only confirmed subscribers.`);
   }
   return EXIT.ok;

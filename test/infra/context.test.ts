@@ -22,13 +22,16 @@ function problems(context: Record<string, unknown>): string[] {
   throw new Error(`context was accepted: ${JSON.stringify(context)}`);
 }
 
-const LOG_GROUP = { trailLogGroupName: 'CloudTrail/DefaultLogGroup' };
+/** The smallest context that deploys: the trail's log group and someone to receive the alarms. */
+const LOG_GROUP = { trailLogGroupName: 'CloudTrail/DefaultLogGroup', notificationEmail: 'secops@example.com' };
+const CENTRAL_TOPIC = 'arn:aws:sns:us-east-1:111122223333:security-alerts';
 
-test('defaults: everything but the log group; the remediation defaults come from the document', () => {
+test('defaults: everything but the log group and the notification target; the remediation defaults come from the document', () => {
   expect(read(LOG_GROUP)).toEqual({
     trailLogGroupName: 'CloudTrail/DefaultLogGroup',
     createTrail: false,
-    notificationEmail: 'none',
+    notificationEmail: 'secops@example.com',
+    notificationTopicArn: 'none',
     ruleInputParameters: { RequiredEvents: 'POLICY', SecurityHubParity: 'false' },
     patternProfile: 'CIS',
     evaluationFrequency: 'TwentyFour_Hours',
@@ -58,9 +61,27 @@ test('trailOwnerReadRoleName becomes the rule parameter TrailOwnerReadRoleName; 
   expect(read({ ...LOG_GROUP, trailOwnerReadRoleName: 'none' }).ruleInputParameters).toEqual({ RequiredEvents: 'POLICY', SecurityHubParity: 'false' });
 });
 
-test('cdk.json alone is enough to synthesize a fresh clone', () => {
+test('cdk.json alone names no notification target: a fresh clone synthesizes once one is given on the command line', () => {
   const { context } = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  expect(() => read(context)).not.toThrow();
+  expect(problems(context)).toEqual([expect.stringMatching(/^remediation=true needs someone to receive the alarm: set notificationEmail .* or notificationTopicArn/)]);
+  expect(() => read({ ...context, notificationEmail: 'secops@example.com' })).not.toThrow();
+});
+
+describe('the notification target, with the remediation on', () => {
+  test('neither notificationEmail nor notificationTopicArn: refused, naming both keys and remediation=false', () => {
+    expect(problems({ trailLogGroupName: 'CloudTrail/DefaultLogGroup' })).toEqual([
+      'remediation=true needs someone to receive the alarm: set notificationEmail (an email address; the recipient confirms the subscription) or notificationTopicArn (an existing SNS topic, e.g. your central security topic with its paging or chat subscribers); or set remediation=false',
+    ]);
+  });
+
+  test('both: refused, one is enough', () => {
+    expect(problems({ ...LOG_GROUP, notificationTopicArn: CENTRAL_TOPIC })).toEqual([expect.stringMatching(/^notificationEmail and notificationTopicArn are both set: set one of them/)]);
+  });
+
+  test('an existing topic alone is a target; remediation=false needs none', () => {
+    expect(read({ trailLogGroupName: 'CloudTrail/DefaultLogGroup', notificationTopicArn: CENTRAL_TOPIC })).toMatchObject({ notificationEmail: 'none', notificationTopicArn: CENTRAL_TOPIC });
+    expect(read({ trailLogGroupName: 'CloudTrail/DefaultLogGroup', remediation: 'false' })).toMatchObject({ notificationEmail: 'none', notificationTopicArn: 'none', remediation: false });
+  });
 });
 
 test('takes values as cdk.json types them and as -c passes them (text)', () => {
@@ -71,7 +92,7 @@ test('takes values as cdk.json types them and as -c passes them (text)', () => {
 });
 
 test('a missing log group name is refused, naming the key', () => {
-  expect(problems({})).toEqual([expect.stringMatching(/^trailLogGroupName is missing; expected a log group name/)]);
+  expect(problems({ notificationEmail: 'secops@example.com' })).toEqual([expect.stringMatching(/^trailLogGroupName is missing; expected a log group name/)]);
 });
 
 test.each([
@@ -81,7 +102,10 @@ test.each([
   ['logLevel', 'verbose', /logLevel "verbose" is not allowed: expected TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT/],
   ['patternProfile', 'STRICT', /patternProfile "STRICT" is not allowed: expected POLICY or CIS/],
   ['notificationEmail', 'secops@', /notificationEmail "secops@" is not allowed: expected an email address or none/],
-  ['alarmPeriodSeconds', '45', /alarmPeriodSeconds "45" is not allowed: expected 10, 30 or a multiple of 60 up to 3600/],
+  ['alarmPeriodSeconds', '45', /alarmPeriodSeconds "45" is not allowed: expected a multiple of 60 up to 3600/],
+  // A metric filter's metric is standard resolution: 10 and 30 s periods are for high-resolution metrics.
+  ['alarmPeriodSeconds', '30', /alarmPeriodSeconds "30" is not allowed: expected a multiple of 60 up to 3600/],
+  ['notificationTopicArn', 'security-alerts', /notificationTopicArn "security-alerts" is not allowed: expected the ARN of an existing SNS topic in the deploy region, or none/],
   ['alarmPeriodSeconds', '7200', /alarmPeriodSeconds "7200" is not allowed/],
   ['trailLogGroupName', 'CloudTrail logs', /trailLogGroupName "CloudTrail logs" is not allowed: expected a log group name/],
   ['requiredEvents', { events: 'CIS' }, /requiredEvents must be POLICY, CIS or a comma list of S3 event names, got \{"events":"CIS"\}/],
@@ -121,7 +145,8 @@ test('a key in the wrong case is refused rather than ignored', () => {
 });
 
 test('every problem is reported at once', () => {
-  expect(problems({ evaluationFrequency: 'Daily', createTrail: 'maybe' })).toHaveLength(3);
+  // The log group, the two bad values, and nobody to receive the alarms.
+  expect(problems({ evaluationFrequency: 'Daily', createTrail: 'maybe' })).toHaveLength(4);
 });
 
 test('the app refuses bad context before it builds anything', () => {
@@ -140,6 +165,23 @@ test('`cdk synth` with bad context fails, saying which key and what it accepts',
     );
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('evaluationFrequency "Daily" is not allowed: expected One_Hour, Three_Hours, Six_Hours, Twelve_Hours, TwentyFour_Hours');
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+});
+
+test('`cdk synth` with notificationEmail=none and the remediation on fails, naming the keys to set', () => {
+  const outdir = fs.mkdtempSync(path.join(ROOT, 'cdk.out.context-test-'));
+  try {
+    const result = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'cdk'),
+      ['synth', '--no-notices', '--quiet', '-o', outdir, '-c', 'notificationEmail=none', '-c', 'remediation=true'],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } },
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('remediation=true needs someone to receive the alarm: set notificationEmail');
+    expect(result.stderr).toContain('or notificationTopicArn');
+    expect(fs.readdirSync(outdir).filter((name) => name.endsWith('.template.json'))).toEqual([]);
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }

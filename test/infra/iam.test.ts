@@ -2,7 +2,7 @@ import { documentActions, grantStatements, remediationGrants, UNSCOPED_ACTIONS }
 import type { AutomationDocument } from '../../remediation/builder';
 import { remediationDocument } from '../../remediation/document';
 
-const RESOURCES = { logGroupArn: 'LOG_GROUP', topicArns: 'TOPICS', alarmArns: 'ALARMS', configRuleArn: 'RULE' };
+const RESOURCES = { logGroupArn: 'LOG_GROUP', topicArns: 'TOPICS', alarmArns: 'ALARMS', configRuleArn: 'RULE', keyArn: 'KEY' };
 
 /** The remediation document with one more step calling `Service`/`Api`. */
 function documentCalling(Service: string, Api: string): AutomationDocument {
@@ -38,11 +38,17 @@ test("an action off the list is refused on '*', and an action on the list is ref
 
 test("the document's calls become IAM actions, each once, scoped by service", () => {
   expect(documentActions(documentCalling('logs', 'PutMetricFilter')).filter((action) => action === 'logs:PutMetricFilter')).toHaveLength(1);
-  const scopes: Record<string, string[]> = { logs: ['LOG_GROUP'], sns: ['TOPICS'], cloudwatch: ['ALARMS'], config: ['RULE'] };
+  const scopes: Record<string, string[]> = { logs: ['LOG_GROUP'], sns: ['TOPICS'], cloudwatch: ['ALARMS'], config: ['RULE'], kms: ['KEY'] };
   for (const { action, resources } of remediationGrants(remediationDocument, RESOURCES)) {
     const expected = action in UNSCOPED_ACTIONS ? undefined : scopes[action.split(':')[0]!];
     expect({ action, resources }).toEqual({ action, resources: expected });
   }
+});
+
+test('an existing notification topic may only be read: GetTopicAttributes, never a write', () => {
+  const grants = remediationGrants(remediationDocument, { ...RESOURCES, notificationTopicArn: 'CENTRAL' });
+  expect(grants.filter((grant) => grant.resources?.includes('CENTRAL')).map((grant) => grant.action)).toEqual(['sns:GetTopicAttributes']);
+  expect(grants.find((grant) => grant.action === 'sns:Subscribe')?.resources).toEqual(['TOPICS']);
 });
 
 test('a document step on a service the policy does not know fails synth, naming the step and the service', () => {

@@ -66,7 +66,7 @@ const ruleRoleId = (json: CfnTemplate) =>
 describe("the trail owner's read-only role", () => {
   const role = () => onlyResource(owner.json, 'AWS::IAM::Role');
 
-  test('is named as the rule parameter says, and trusts only the rule role name, within the organization', () => {
+  test('is named as the rule parameter says, and trusts only the rule role, by path and name, of accounts in the member OUs of the organization', () => {
     const [, resource] = role();
     expect(resource.Properties!.RoleName).toBe(READ_ROLE);
     expect(resource.Properties!.ManagedPolicyArns).toBeUndefined();
@@ -76,20 +76,29 @@ describe("the trail owner's read-only role", () => {
       Effect: 'Allow',
       Action: 'sts:AssumeRole',
       Principal: { AWS: '*' },
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } }, ArnLike: { 'aws:PrincipalArn': expect.anything() } },
+      Condition: {
+        StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } },
+        'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': { Ref: 'MemberOrganizationPaths' } },
+        ArnLike: { 'aws:PrincipalArn': expect.anything() },
+      },
     });
-    expect(render(trust.Condition.ArnLike['aws:PrincipalArn'])).toBe('arn:${AWS::Partition}:iam::*:role/s3-policy-watch-rule-*');
+    expect(render(trust.Condition.ArnLike['aws:PrincipalArn'])).toBe('arn:${AWS::Partition}:iam::*:role/s3-policy-watch/s3-policy-watch-rule-*');
     expect(owner.json.Parameters!.OrganizationId).toMatchObject({ Type: 'String', AllowedPattern: '^o-[a-z0-9]{10,32}$' });
+    expect(owner.json.Parameters!.MemberOrganizationPaths).toMatchObject({ Type: 'CommaDelimitedList' });
   });
 
   test("the trust matches the member rule role's name in every region, and nothing else of the stack", () => {
     const trustPattern = arnLike(
       render(role()[1].Properties!.AssumeRolePolicyDocument.Statement[0].Condition.ArnLike['aws:PrincipalArn']).replace('${AWS::Partition}', 'aws'),
     );
-    const memberRoleName = render(member.json.Resources[ruleRoleId(member.json)]!.Properties!.RoleName);
+    const memberRole = member.json.Resources[ruleRoleId(member.json)]!.Properties!;
+    expect(memberRole.Path).toBe('/s3-policy-watch/');
+    const memberRoleName = render(memberRole.RoleName);
     for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-2']) {
-      expect(`arn:aws:iam::111122223333:role/${memberRoleName.replace('${AWS::Region}', region)}`).toMatch(trustPattern);
+      expect(`arn:aws:iam::111122223333:role/s3-policy-watch/${memberRoleName.replace('${AWS::Region}', region)}`).toMatch(trustPattern);
     }
+    // A role of the same name that an account administrator creates outside the reserved path does not match.
+    expect(`arn:aws:iam::111122223333:role/${memberRoleName.replace('${AWS::Region}', 'us-east-1')}`).not.toMatch(trustPattern);
     expect('arn:aws:iam::111122223333:role/OrganizationAccountAccessRole').not.toMatch(trustPattern);
     expect(`arn:aws:iam::111122223333:role/${READ_ROLE}`).not.toMatch(trustPattern);
   });
@@ -139,7 +148,7 @@ describe('the rule role, with trailOwnerReadRoleName', () => {
   });
 
   test('without trailOwnerReadRoleName there is no trail owner stack, the rule may assume nothing, and members remediate', () => {
-    const app = new App({ context: { trailLogGroupName: 'CloudTrail/DefaultLogGroup' } });
+    const app = new App({ context: { trailLogGroupName: 'CloudTrail/DefaultLogGroup', notificationEmail: 'secops@example.com' } });
     defineApp(app);
     expect(app.node.tryFindChild(TRAIL_OWNER_READ_STACK_NAME)).toBeUndefined();
     const template = (app.node.findChild(ORGANIZATION_STACK_NAME) as OrganizationStack).member.template as unknown as CfnTemplate;

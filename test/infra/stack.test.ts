@@ -176,11 +176,11 @@ describe('the remediation', () => {
     });
   });
 
-  test('runs automatically on a NON_COMPLIANT account: 5 attempts, 60 s apart, the account from RESOURCE_ID', () => {
+  test('runs automatically on a NON_COMPLIANT account (an exception only after 5 failed attempts within an hour), the account from RESOURCE_ID', () => {
     const { ConfigRuleName, TargetId, Parameters, ...rest } = Object.values(synthesized.json.Resources).find(
       (resource) => resource.Type === 'AWS::Config::RemediationConfiguration',
     )!.Properties!;
-    expect(rest).toEqual({ TargetType: 'SSM_DOCUMENT', Automatic: true, MaximumAutomaticAttempts: 5, RetryAttemptSeconds: 60 });
+    expect(rest).toEqual({ TargetType: 'SSM_DOCUMENT', Automatic: true, MaximumAutomaticAttempts: 5, RetryAttemptSeconds: 3600 });
     expect(ConfigRuleName).toEqual({ Ref: ids().configRule });
     expect(TargetId).toEqual({ Ref: ids().document });
     expect(Parameters).toEqual({
@@ -191,7 +191,39 @@ describe('the remediation', () => {
       AlarmPeriodSeconds: { StaticValue: { Values: ['60'] } },
       KmsKeyArn: { StaticValue: { Values: [{ 'Fn::GetAtt': [ids().key, 'Arn'] }] } },
       NotificationEmail: { StaticValue: { Values: ['secops@example.com'] } },
+      NotificationTopicArn: { StaticValue: { Values: ['none'] } },
       ConfigRuleName: { StaticValue: { Values: [{ Ref: ids().configRule }] } },
+    });
+  });
+
+  test('exists only after the policy of its role: a first automatic run never meets AccessDenied', () => {
+    const [id, configuration] = Object.entries(synthesized.json.Resources).find(([, resource]) => resource.Type === 'AWS::Config::RemediationConfiguration')!;
+    const policy = Object.entries(synthesized.json.Resources).find(
+      ([, resource]) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties!.Roles).includes(ids().automationRole),
+    )![0];
+    expect([id, configuration.DependsOn]).toEqual([id, expect.arrayContaining([policy])]);
+  });
+
+  test('a failed, timed-out or cancelled execution of this document notifies the alert topic and raises RemediationFailedAlarm', () => {
+    const [ruleId, rule] = Object.entries(synthesized.json.Resources).find(
+      ([, resource]) => resource.Type === 'AWS::Events::Rule' && JSON.stringify(resource.Properties!.EventPattern).includes('aws.ssm'),
+    )!;
+    expect(rule.Properties!.EventPattern).toEqual({
+      source: ['aws.ssm'],
+      'detail-type': ['EC2 Automation Execution Status-change Notification'],
+      detail: { Definition: [{ Ref: ids().document }], Status: ['Failed', 'TimedOut', 'Cancelled'] },
+    });
+    expect(rule.Properties!.Targets).toEqual([expect.objectContaining({ Arn: { Ref: ids().topic } })]);
+    synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Events',
+      MetricName: 'TriggeredRules',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: ruleId } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: ids().topic }],
     });
   });
 
@@ -230,7 +262,7 @@ describe('the remediation', () => {
     const topics = `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${RESOURCE_PREFIX}*`;
     const alarms = `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${RESOURCE_PREFIX}*`;
     const logGroup = 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:org/CloudTrail-logs:*';
-    const expected: Record<string, string> = { sns: topics, cloudwatch: alarms, logs: logGroup, config: `\${${ids().configRule}.Arn}` };
+    const expected: Record<string, string> = { sns: topics, cloudwatch: alarms, logs: logGroup, config: `\${${ids().configRule}.Arn}`, kms: `\${${ids().key}.Arn}` };
     for (const [action, resources] of grants) {
       const expectedResource = action in UNSCOPED_ACTIONS ? '*' : expected[action.split(':')[0]!];
       expect({ action, resources }).toEqual({ action, resources: [expectedResource] });
@@ -313,6 +345,13 @@ describe('the alert key and topic', () => {
           ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
         },
       }),
+      // The remediation's failed executions reach the encrypted topic through EventBridge.
+      expect.objectContaining({
+        Effect: 'Allow',
+        principal: { Service: 'events.amazonaws.com' },
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
     ]);
   });
 
@@ -333,6 +372,13 @@ describe('the alert key and topic', () => {
         actions: ['sns:Publish'],
         resources: [`\${${ids().topic}}`],
         Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+      },
+      {
+        Effect: 'Allow',
+        principal: { Service: 'events.amazonaws.com' },
+        actions: ['sns:Publish'],
+        resources: [`\${${ids().topic}}`],
+        Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
       },
     ]);
     synthesized.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'secops@example.com', TopicArn: { Ref: ids().topic } });
@@ -361,7 +407,7 @@ describe('the alert key and topic', () => {
 
 describe('the tamper watch', () => {
   test('listens for every successful call that breaks a link of the chain, except the remediation\'s own', () => {
-    const rule = Object.values(synthesized.json.Resources).find((resource) => resource.Type === 'AWS::Events::Rule')!.Properties!;
+    const rule = synthesized.json.Resources[logicalIdOf(synthesized.stack.tamperWatch.rule)]!.Properties!;
     expect(rule.State).toBe('ENABLED');
     expect(rule.EventPattern).toEqual({
       'detail-type': ['AWS API Call via CloudTrail'],
@@ -393,25 +439,16 @@ describe('the tamper watch', () => {
     expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { Ref: ids().stateMachine } })]);
   });
 
-  test('starts an evaluation of this rule, retrying while Config refuses a second one within a minute', () => {
+  test('reads the rule\'s evaluation status and starts an evaluation of this rule, nothing else (the burst logic: tamper-watch-burst.test.ts)', () => {
     const definition = JSON.parse(render(synthesized.json.Resources[ids().stateMachine]!.Properties!.DefinitionString));
-    const [state, ...others] = Object.values(definition.States) as Record<string, any>[];
-    expect(others).toEqual([]);
-    expect(state).toMatchObject({
-      Type: 'Task',
-      Resource: 'arn:${AWS::Partition}:states:::aws-sdk:config:startConfigRulesEvaluation',
-      Parameters: { ConfigRuleNames: [`\${${ids().configRule}}`] },
-      Retry: [{ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 60, MaxAttempts: 4, BackoffRate: 2 }],
-      End: true,
-    });
-    // MaxAttempts counts retries after the first call, the k-th waiting IntervalSeconds × BackoffRate^(k-1)
-    // (Step Functions error handling): 5 calls over 1+2+4+8 = 15 minutes, all inside the workflow's timeout.
-    const { IntervalSeconds, MaxAttempts, BackoffRate } = state.Retry[0];
-    const lastCallAfter = Array.from({ length: MaxAttempts }, (_, k) => IntervalSeconds * BackoffRate ** k).reduce((a, b) => a + b, 0);
-    expect(lastCallAfter).toBe(15 * 60);
-    expect(definition.TimeoutSeconds).toBeGreaterThan(lastCallAfter);
+    const tasks = (Object.values(definition.States) as Record<string, any>[]).filter((state) => state.Type === 'Task');
+    expect(tasks.map((task) => [task.Resource, task.Parameters])).toEqual([
+      ['arn:${AWS::Partition}:states:::aws-sdk:config:describeConfigRuleEvaluationStatus', { ConfigRuleNames: [`\${${ids().configRule}}`] }],
+      ['arn:${AWS::Partition}:states:::aws-sdk:config:startConfigRulesEvaluation', { ConfigRuleNames: [`\${${ids().configRule}}`] }],
+    ]);
     const roleId = synthesized.json.Resources[ids().stateMachine]!.Properties!.RoleArn['Fn::GetAtt'][0] as string;
     expect(Object.fromEntries(grantsByAction(roleStatements(synthesized.json, roleId)))).toEqual({
+      'config:DescribeConfigRuleEvaluationStatus': ['*'],
       'config:StartConfigRulesEvaluation': [`\${${ids().configRule}.Arn}`],
     });
   });

@@ -13,6 +13,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { defineApp } from '../../infra/app';
 import type { S3PolicyWatchStack } from '../../infra/stack';
+import { render } from '../support/render';
+
+export { render };
 
 export interface Synthesized extends SynthesizedTemplate {
   app: App;
@@ -67,17 +70,6 @@ export function removeOutdir(synthesized: Synthesized | undefined): void {
 }
 
 /** Intrinsics as text: `${AWS::Region}` for Ref, `${Id.Arn}` for GetAtt, Fn::Join joined. */
-export function render(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const node = value as Record<string, any>;
-    if ('Ref' in node) return `\${${node.Ref}}`;
-    if ('Fn::GetAtt' in node) return `\${${node['Fn::GetAtt'].join('.')}}`;
-    if ('Fn::Join' in node) return (node['Fn::Join'][1] as unknown[]).map(render).join(node['Fn::Join'][0]);
-  }
-  throw new Error(`cannot render ${JSON.stringify(value)}`);
-}
-
 export interface Statement {
   /** The logical id of the resource that holds the policy. */
   holder: string;

@@ -17,11 +17,15 @@ import {
 } from './synth';
 
 // createTrail=true: the account lacks CloudTrail -> CloudWatch Logs; the stack builds it, and the remediation uses it.
+// The alarms go to the organization's central topic (notificationTopicArn).
+const CENTRAL_TOPIC = 'arn:aws:sns:us-east-1:111122223333:security-alerts';
+const remediationParameters = () =>
+  Object.values(synthesized.json.Resources).find((resource) => resource.Type === 'AWS::Config::RemediationConfiguration')!.Properties!.Parameters;
 let synthesized: Synthesized;
 let nag: NagAudit;
 
 beforeAll(() => {
-  synthesized = synthesize({ trailLogGroupName: 's3-policy-watch/trail', createTrail: true, patternProfile: 'POLICY' });
+  synthesized = synthesize({ trailLogGroupName: 's3-policy-watch/trail', createTrail: true, patternProfile: 'POLICY', notificationTopicArn: CENTRAL_TOPIC });
   nag = auditNag(synthesized.app);
 });
 afterAll(() => removeOutdir(synthesized));
@@ -103,8 +107,15 @@ test('the remediation builds on the new log group, with the POLICY filter, and m
   expect(grants.get('logs:PutMetricFilter')).toEqual([`\${${ids().logGroup}.Arn}`]);
 });
 
-test('nobody is subscribed to the alert topic when notificationEmail is none', () => {
+test('with an existing topic (notificationTopicArn) nobody is subscribed to the alert topic; every alarm of the stack also notifies that topic', () => {
   synthesized.template.resourceCountIs('AWS::SNS::Subscription', 0);
+  const alarms = Object.values(synthesized.json.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
+  expect(alarms.length).toBeGreaterThanOrEqual(3);
+  for (const alarm of alarms) expect(alarm.Properties!.AlarmActions).toContain(CENTRAL_TOPIC);
+  expect(remediationParameters().NotificationTopicArn).toEqual({ StaticValue: { Values: [CENTRAL_TOPIC] } });
+  // The automation role may read that topic's attributes, and do nothing else to it.
+  const grants = grantsByAction(roleStatements(synthesized.json, ids().automationRole));
+  expect([...grants].filter(([, resources]) => resources.includes(CENTRAL_TOPIC)).map(([action]) => action)).toEqual(['sns:GetTopicAttributes']);
 });
 
 test('the trail adds no wildcard action and nothing on Resource \'*\' beyond the listed actions', () => {

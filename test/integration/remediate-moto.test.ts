@@ -1,6 +1,10 @@
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, PutMetricAlarmCommand, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { makeClient } from '../../rule/clients';
+import { remediationDocument } from '../../remediation/document';
+import { resolveParameters } from '../../remediation/parameters';
+import { runAutomation, type AutomationResult, type ClientFactory } from '../../remediation/runner';
 import { run as check } from '../../cli/commands/check';
 import { run as remediate } from '../../cli/commands/remediate';
 import { CIS_FILTER_PATTERN } from '../../rule/events/canonical';
@@ -40,8 +44,39 @@ async function remediationResources(account: TestAccount) {
   return { filters: filters.filter((filter) => filter.filterName?.startsWith(RESOURCE_PREFIX)), alarms, topics, subscriptions };
 }
 
-describe('remediate on moto: an account whose trail delivers to a log group with no filter', () => {
+/**
+ * moto keeps SubscriptionsConfirmed / SubscriptionsPending at 0 whatever the topic holds, and confirms email
+ * subscriptions at once. At the edge, GetTopicAttributes answers the counts as AWS keeps them: from the
+ * subscriptions moto lists, an email subscription counting as pending until the test says its recipient confirmed.
+ */
+function snsAsAws(confirmedEndpoints: Set<string>): ClientFactory {
+  return (Client, options) => {
+    const client = makeClient(Client, options);
+    if (!(client instanceof SNSClient)) return client;
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    (client as unknown as { send: typeof send }).send = async (command: unknown) => {
+      const answer = await send(command);
+      if (!(command instanceof GetTopicAttributesCommand)) return answer;
+      const listed = (await send(new ListSubscriptionsByTopicCommand({ TopicArn: command.input.TopicArn }))) as { Subscriptions?: { Endpoint?: string; Protocol?: string }[] };
+      const subscriptions = listed.Subscriptions ?? [];
+      const confirmed = subscriptions.filter((subscription) => subscription.Protocol !== 'email' || confirmedEndpoints.has(subscription.Endpoint as string)).length;
+      const attributes = (answer as { Attributes: Record<string, string> }).Attributes;
+      return { ...(answer as object), Attributes: { ...attributes, SubscriptionsConfirmed: String(confirmed), SubscriptionsPending: String(subscriptions.length - confirmed) } };
+    };
+    return client;
+  };
+}
+
+describe('the remediation document on moto: first run, re-runs, and the rule judging what it built', () => {
   const account = new TestAccount('318726405913');
+  const confirmed = new Set<string>();
+  const run = (given: Record<string, string> = {}) =>
+    runAutomation(
+      remediationDocument,
+      resolveParameters(remediationDocument.parameters, { LogGroupName: DEFAULT_LOG_GROUP, AccountId: account.accountId, NotificationEmail: EMAIL, ...given }).values,
+      { clientOptions: { ...account.options(), maxAttempts: 2 }, clientFactory: snsAsAws(confirmed) },
+    );
+  const writesOf = (result: AutomationResult) => result.steps.filter((step) => step.call && !/^(Describe|List|Get)/.test(step.call.api) && step.status === 'Success').map((step) => step.name);
   let topicArn: string;
 
   beforeAll(async () => {
@@ -52,14 +87,12 @@ describe('remediate on moto: an account whose trail delivers to a log group with
     expect(await compliance(account)).toMatchObject({ code: 1, compliance: 'NON_COMPLIANT' });
   });
 
-  test('remediate builds filter, topic, subscription and alarm as intended; check then says COMPLIANT', async () => {
-    const result = await cli(account, remediate, ['--log-group-name', DEFAULT_LOG_GROUP, '--notification-email', EMAIL]);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^\[1\/19\] CheckLogGroupExists \.\.\. ok \(\d+ ms\)$/m);
+  test('the first run builds filter, topic, one email subscription and alarm; the rule then judges the chain complete', async () => {
+    const result = await run();
+    expect(result.status).toBe('Success');
+    expect(writesOf(result)).toEqual(['CreateAlertTopic', 'SetAlertTopicPolicy', 'SubscribeNotificationEmail', 'PutCisMetricFilter', 'PutAlertAlarm']);
     // moto has no Config rules: the non-critical re-evaluation fails and the remediation still succeeds.
-    expect(result.stdout).toMatch(/^\[19\/19\] StartConfigRuleEvaluation \.\.\. FAILED \(not critical\)/m);
-    expect(result.stdout).toMatch(/^remediation succeeded: 16 steps run, 3 skipped, 1 failed, 13 API calls, \d+ ms$/m);
+    expect(result.steps.at(-1)).toMatchObject({ name: 'StartConfigRuleEvaluation', status: 'Failed', critical: false });
 
     const { filters, alarms, topics, subscriptions } = await remediationResources(account);
     expect(filters).toEqual([
@@ -71,6 +104,8 @@ describe('remediate on moto: an account whose trail delivers to a log group with
     ]);
     expect(topics).toHaveLength(1);
     [topicArn] = topics;
+    // The topic's ARN the document named from global:AWS_PARTITION / global:REGION is the one CreateTopic made.
+    expect(result.outputs).toEqual({ 'CreateAlertTopic.TopicArn': topicArn });
     expect(subscriptions).toEqual([expect.objectContaining({ Protocol: 'email', Endpoint: EMAIL })]);
     expect(alarms).toEqual([
       expect.objectContaining({
@@ -80,6 +115,7 @@ describe('remediate on moto: an account whose trail delivers to a log group with
         Statistic: 'Sum',
         Period: 300,
         EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
@@ -89,32 +125,64 @@ describe('remediate on moto: an account whose trail delivers to a log group with
     ]);
     const { Attributes: attributes } = await account.clients().sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }));
     const policy = JSON.parse(attributes?.Policy as string);
-    // AccountId was not given: the caller's account (sts GetCallerIdentity) scopes the topic policy.
     expect(policy.Statement).toEqual([
       expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: topicArn, Condition: { StringEquals: { 'aws:SourceAccount': account.accountId } } }),
       expect.objectContaining({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     ]);
 
-    // moto confirms e-mail subscriptions at once; in AWS the rule waits for the person to confirm.
+    // moto confirms e-mail subscriptions at once, so the rule (evaluate, through `check`) sees a complete chain.
     expect(await compliance(account)).toMatchObject({ code: 0, compliance: 'COMPLIANT' });
   });
 
-  test('run again: still COMPLIANT, no second subscription, alarm or topic; the filter is the same one', async () => {
-    const result = await cli(account, remediate, ['--log-group-name', DEFAULT_LOG_GROUP, '--notification-email', EMAIL]);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^\[13\/19\] ChooseSubscription \.\.\. -> PutAlertAlarm/m);
-    expect(result.stdout).not.toContain('SubscribeNotificationEmail');
+  test('re-run while the recipient has not confirmed: no write, no second subscription or confirmation email, no re-evaluation', async () => {
+    const result = await run();
+    expect(result.status).toBe('Success');
+    expect(writesOf(result)).toEqual([]);
+    expect(result.steps.at(-1)?.name).toBe('EndWhileConfirmationPending');
+    expect(result.steps.some((step) => step.name === 'StartConfigRuleEvaluation')).toBe(false);
+    const { subscriptions, alarms, topics } = await remediationResources(account);
+    expect([subscriptions.length, alarms.length, topics]).toEqual([1, 1, [topicArn]]);
+  });
 
-    const { filters, alarms, topics, subscriptions } = await remediationResources(account);
-    expect(topics).toEqual([topicArn]);
-    expect(subscriptions).toHaveLength(1);
-    expect(alarms.map((alarm) => alarm.AlarmName)).toEqual([ALARM]);
-    // AWS replaces a metric filter of the same name (PutMetricFilter is an upsert): one filter. moto 5.2.1 does not
-    // upsert and lists the same definition twice; what AWS would show is the set of distinct definitions.
-    const definitions = new Set(filters.map(({ filterName, filterPattern, metricTransformations }) => JSON.stringify({ filterName, filterPattern, metricTransformations })));
-    expect(definitions.size).toBe(1);
-    expect(filters).toHaveLength(2); // moto's duplicate; 1 in AWS
+  test('re-run once confirmed: everything is in place, nothing is written and the rule is not re-evaluated', async () => {
+    confirmed.add(EMAIL);
+    const result = await run();
+    expect(result.status).toBe('Success');
+    expect(writesOf(result)).toEqual([]);
+    expect(result.steps.at(-1)?.name).toBe('EndChainInPlace');
+    expect((await remediationResources(account)).subscriptions).toHaveLength(1);
+    expect(await compliance(account)).toMatchObject({ code: 0, compliance: 'COMPLIANT' });
+  });
 
+  test('an alarm someone rewrote so it cannot fire is rebuilt on the next run, without a second subscription', async () => {
+    // moto has no DisableAlarmActions; the same effect through PutMetricAlarm, as a tamperer might do it.
+    const [alarm] = (await remediationResources(account)).alarms;
+    await account.clients().cloudWatch.send(new PutMetricAlarmCommand({ ...(alarm as PutMetricAlarmCommandInput), ActionsEnabled: false }));
+    expect(await compliance(account)).toMatchObject({ compliance: 'NON_COMPLIANT' });
+    const result = await run();
+    expect(writesOf(result)).toEqual(['CreateAlertTopic', 'SetAlertTopicPolicy', 'PutCisMetricFilter', 'PutAlertAlarm']);
+    const { subscriptions, alarms } = await remediationResources(account);
+    expect([subscriptions.length, alarms[0]?.ActionsEnabled]).toEqual([1, true]);
+    expect(await compliance(account)).toMatchObject({ code: 0, compliance: 'COMPLIANT' });
+  });
+});
+
+describe('the remediation document on moto with an existing topic (NotificationTopicArn)', () => {
+  const account = new TestAccount('318726405915');
+
+  test('the alarm notifies the central topic, which is not written to; the rule judges the chain complete', async () => {
+    await account.chain({ filter: false });
+    const { sns } = account.clients();
+    const { TopicArn: central } = await sns.send(new CreateTopicCommand({ Name: 'central-security-alerts' }));
+    await sns.send(new SubscribeCommand({ TopicArn: central, Protocol: 'https', Endpoint: 'https://pager.example.com/hook' }));
+    const before = (await sns.send(new GetTopicAttributesCommand({ TopicArn: central }))).Attributes?.Policy;
+    const values = resolveParameters(remediationDocument.parameters, { LogGroupName: DEFAULT_LOG_GROUP, AccountId: account.accountId, NotificationTopicArn: central as string }).values;
+    const result = await runAutomation(remediationDocument, values, { clientOptions: account.options(), clientFactory: snsAsAws(new Set()) });
+    expect(result.status).toBe('Success');
+    const { alarms, topics } = await remediationResources(account);
+    expect(topics).toEqual([]);
+    expect(alarms).toEqual([expect.objectContaining({ AlarmName: ALARM, AlarmActions: [central] })]);
+    expect((await sns.send(new GetTopicAttributesCommand({ TopicArn: central }))).Attributes?.Policy).toBe(before);
     expect(await compliance(account)).toMatchObject({ code: 0, compliance: 'COMPLIANT' });
   });
 });
@@ -131,9 +199,16 @@ describe('remediate on moto: what it refuses', () => {
   test('a missing log group fails at step 1 with nothing created: no filter, topic or alarm', async () => {
     const result = await cli(account, remediate, ['--log-group-name', 'CloudTrail/Deleted', '--notification-email', EMAIL]);
     expect(result.code).toBe(2);
-    expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^\[1\/19\] CheckLogGroupExists \.\.\. FAILED \(\d+ ms\): \$\.logGroups\[0\]\.logGroupName is nothing; expected "CloudTrail\/Deleted"$/)]);
-    expect(result.stderr).toContain('remediation FAILED: 1 steps run, 18 skipped, 1 failed');
+    expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^\[1\/51\] CheckLogGroupExists \.\.\. FAILED \(\d+ ms\): \$\.logGroups\[0\]\.logGroupName is nothing; expected "CloudTrail\/Deleted"$/)]);
+    expect(result.stderr).toContain('remediation FAILED: 1 steps run, 50 skipped, 1 failed');
     expect(result.stderr).toContain('changes made: none, the account is as it was');
+    expect(await remediationResources(account)).toEqual({ filters: [], alarms: [], topics: [], subscriptions: [] });
+  });
+
+  test('no notification target: refused at the second step, naming both parameters, nothing created', async () => {
+    const result = await cli(account, remediate, ['--log-group-name', DEFAULT_LOG_GROUP]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('set exactly one of NotificationEmail and NotificationTopicArn');
     expect(await remediationResources(account)).toEqual({ filters: [], alarms: [], topics: [], subscriptions: [] });
   });
 

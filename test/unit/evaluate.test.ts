@@ -450,7 +450,7 @@ describe('evaluateAccount', () => {
       (parts) => void (parts.topics = [topic({ subscriptions: [{ protocol: 'email', endpoint: 'a@example.com', subscriptionArn: 'PendingConfirmation' }] })]),
       {},
       'NON_COMPLIANT',
-      /topic alerts has no confirmed subscription: 1 pending confirmation/,
+      /topic alerts has no confirmed subscription: 1 pending confirmation \(email\); its recipient must confirm it from the subscription confirmation message AWS sent/,
     ],
     [
       'a pending subscription when RequireConfirmedSubscription=false',

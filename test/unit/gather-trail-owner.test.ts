@@ -95,6 +95,22 @@ describe('an organization trail read through TrailOwnerReadRoleName', () => {
     expect(apiCalls).toBe(8);
   });
 
+  test('members spread their reads: a random wait, at most spreadMs, before the role is assumed, and none without spreadMs', async () => {
+    expect(clientsFor.spread).toBeUndefined();
+    const spreading = assumedRoleClients({ region: MOCK_REGION, maxAttempts: 1 }, 50);
+    const order: string[] = [];
+    const wait = spreading.spread!;
+    spreading.spread = async () => {
+      const started = Date.now();
+      await wait();
+      order.push(`spread ${Date.now() - started < 200 ? 'bounded' : 'too long'}`);
+    };
+    mocks.sts.on(AssumeRoleCommand).callsFake(() => (order.push('AssumeRole'), { Credentials: ROLE_CREDENTIALS }));
+    const { verdict } = await judgeMockedAccount(WITH_ROLE, spreading);
+    expect(verdict.compliance).toBe('COMPLIANT');
+    expect(order).toEqual(['spread bounded', 'AssumeRole']);
+  });
+
   test('without the parameter nothing is assumed: NOT_APPLICABLE after DescribeTrails, as before', async () => {
     const { verdict, apiCalls } = await gather(parseRuleParameters({}));
     expect(verdict.compliance).toBe('NOT_APPLICABLE');

@@ -55,7 +55,8 @@ describe('the remediation document', () => {
   });
 
   test('the topic policy lets only CloudWatch of this account publish and denies access without TLS', () => {
-    expect(inputsOf('SetAlertTopicPolicy')).toMatchObject({ TopicArn: '{{ CreateAlertTopic.TopicArn }}', AttributeName: 'Policy' });
+    const ownTopic = 'arn:{{ global:AWS_PARTITION }}:sns:{{ global:REGION }}:{{ AccountId }}:{{ TopicName }}';
+    expect(inputsOf('SetAlertTopicPolicy')).toMatchObject({ TopicArn: ownTopic, AttributeName: 'Policy' });
     const policy = JSON.parse(inputsOf('SetAlertTopicPolicy').AttributeValue as string);
     expect(policy.Statement).toEqual([
       {
@@ -63,32 +64,58 @@ describe('the remediation document', () => {
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: 'sns:Publish',
-        Resource: '{{ CreateAlertTopic.TopicArn }}',
+        Resource: ownTopic,
         Condition: { StringEquals: { 'aws:SourceAccount': '{{ AccountId }}' } },
       },
       expect.objectContaining({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     ]);
   });
 
-  test('KMS encryption only when a key ARN is given, through a branch', () => {
+  test('KMS: only with a key ARN; the key must be enabled and its policy must name CloudWatch, else the run refuses', () => {
     expect(inputsOf('ChooseTopicEncryption')).toEqual({
-      Choices: [{ NextStep: 'EncryptAlertTopic', Variable: '{{ KmsKeyArn }}', StartsWith: 'arn:' }],
-      Default: 'ChooseNotification',
+      Choices: [{ NextStep: 'CheckTopicKeyEnabled', Variable: '{{ KmsKeyArn }}', StartsWith: 'arn:' }],
+      Default: 'CountAlertTopicSubscribers',
+    });
+    expect(inputsOf('CheckTopicKeyEnabled')).toMatchObject({ Service: 'kms', Api: 'DescribeKey', PropertySelector: '$.KeyMetadata.KeyState', DesiredValues: ['Enabled'] });
+    expect(inputsOf('ChooseTopicKeyPolicy')).toEqual({
+      Choices: [{ NextStep: 'EncryptAlertTopic', Variable: '{{ ReadTopicKeyPolicy.Policy }}', Contains: '"cloudwatch.amazonaws.com"' }],
+      Default: 'RefuseTopicKey',
     });
     expect(inputsOf('EncryptAlertTopic')).toMatchObject({ Api: 'SetTopicAttributes', AttributeName: 'KmsMasterKeyId', AttributeValue: '{{ KmsKeyArn }}' });
   });
 
-  test('the email is subscribed unless it is none or the topic already lists it', () => {
-    expect(inputsOf('ChooseNotification').Choices).toEqual([{ NextStep: 'PutAlertAlarm', Variable: '{{ NotificationEmail }}', StringEquals: 'none' }]);
-    expect(stepNamed('ListAlertTopicSubscriptions')).toMatchObject({ outputs: [{ Name: 'Endpoints', Selector: '$.Subscriptions..Endpoint', Type: 'StringList' }] });
-    expect(inputsOf('ChooseSubscription')).toEqual({
-      Choices: [{ NextStep: 'PutAlertAlarm', Variable: '{{ ListAlertTopicSubscriptions.Endpoints }}', Contains: '{{ NotificationEmail }}' }],
-      Default: 'SubscribeNotificationEmail',
+  test('the email is subscribed only when the topic has nobody, confirmed or pending; counts come from selectors every topic answers', () => {
+    expect(stepNamed('CountAlertTopicSubscribers')).toMatchObject({
+      outputs: [
+        { Name: 'SubscriptionsConfirmed', Selector: '$.Attributes.SubscriptionsConfirmed', Type: 'String' },
+        { Name: 'SubscriptionsPending', Selector: '$.Attributes.SubscriptionsPending', Type: 'String' },
+      ],
     });
+    expect(inputsOf('ChooseSubscription').Choices).toEqual([
+      {
+        NextStep: 'SubscribeNotificationEmail',
+        And: [
+          { Variable: '{{ CountAlertTopicSubscribers.SubscriptionsConfirmed }}', StringEquals: '0' },
+          { Variable: '{{ CountAlertTopicSubscribers.SubscriptionsPending }}', StringEquals: '0' },
+        ],
+      },
+    ]);
   });
 
-  test('the alarm fires on one event in one period and notifies the topic', () => {
-    expect(inputsOf('PutAlertAlarm')).toMatchObject({
+  test('no step compares a list: every branch Variable is a String parameter or String output', () => {
+    const outputs = new Map<string, string>(steps.flatMap((step) => (step.action === 'aws:executeAwsApi' ? (step.outputs ?? []).map((output) => [`${step.name}.${output.Name}`, output.Type] as const) : [])));
+    const variables = JSON.stringify(steps.filter((step) => step.action === 'aws:branch')).match(/"Variable":"\{\{ [^}]+ \}\}"/g) ?? [];
+    for (const variable of variables) {
+      const name = variable.slice('"Variable":"{{ '.length, -' }}"'.length);
+      expect([name, outputs.get(name) ?? remediationDocument.parameters[name]?.type]).toEqual([name, 'String']);
+    }
+  });
+
+  test.each([
+    ['PutAlertAlarm', 'arn:{{ global:AWS_PARTITION }}:sns:{{ global:REGION }}:{{ AccountId }}:{{ TopicName }}'],
+    ['PutAlarmOnNotificationTopic', '{{ NotificationTopicArn }}'],
+  ])('%s: Sum >= 1 over one standard-resolution period, one datapoint, missing data not breaching, actions on', (name, topic) => {
+    expect(inputsOf(name)).toMatchObject({
       Namespace: '{{ MetricNamespace }}',
       MetricName: '{{ MetricName }}',
       Statistic: 'Sum',
@@ -99,9 +126,16 @@ describe('the remediation document', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
       ActionsEnabled: true,
-      AlarmActions: ['{{ CreateAlertTopic.TopicArn }}'],
+      AlarmActions: [topic],
     });
     expect(remediationDocument.parameters.AlarmPeriodSeconds).toMatchObject({ type: 'Integer', default: 300 });
+  });
+
+  test('only a run that builds re-evaluates: the two ends that change nothing are read-only steps', () => {
+    for (const name of ['EndWhileConfirmationPending', 'EndChainInPlace']) {
+      expect(stepNamed(name)).toMatchObject({ action: 'aws:executeAwsApi', isEnd: true });
+      expect(inputsOf(name).Api).toMatch(/^(Get|Describe)/);
+    }
   });
 
   test('the Config re-evaluation is the last step and cannot fail the remediation', () => {

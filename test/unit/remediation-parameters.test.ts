@@ -26,16 +26,23 @@ describe('remediation parameter patterns', () => {
       ['none', 'security@example.com', 'first.last+s3@mail.example.co.uk'],
       ['', 'None', 'security@', '@example.com', 'security@example', 'a b@example.com', 'security@example.com,other@example.com'],
     ],
-    ['AlarmPeriodSeconds', ['10', '30', '60', '300', '3600'], ['0', '20', '45', '90', '3660', '-60', '300s', '']],
+    // Metric-filter metrics are standard resolution: 10 and 30 s are high-resolution periods only.
+    ['AlarmPeriodSeconds', ['60', '300', '3600'], ['10', '30', '0', '20', '45', '90', '3660', '-60', '300s', '']],
+    [
+      'NotificationTopicArn',
+      ['none', 'arn:aws:sns:us-east-1:111122223333:security-alerts', 'arn:aws-us-gov:sns:us-gov-west-1:111122223333:central_Alerts-1'],
+      ['', 'security-alerts', 'arn:aws:sns:us-east-1:111122223333:alerts.fifo', 'arn:aws:sqs:us-east-1:111122223333:alerts', 'arn:aws:sns:us-east-1:1111:alerts'],
+    ],
     [
       'KmsKeyArn',
       [
         '',
         'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
         'arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
-        'arn:aws-cn:kms:cn-north-1:111122223333:alias/security-alerts',
       ],
       [
+        // GetKeyPolicy takes a key id or key ARN, never an alias.
+        'arn:aws-cn:kms:cn-north-1:111122223333:alias/security-alerts',
         '1234abcd-12ab-34cd-56ef-1234567890ab',
         'alias/security-alerts',
         'arn:aws:kms:us-east-1:111122223333:alias/aws/sns',
@@ -83,8 +90,8 @@ describe('resolveParameters', () => {
     expect(error).toBeInstanceOf(ParameterError);
     expect((error as ParameterError).problems).toEqual([
       expect.stringMatching(/^unknown parameter Topic; the document declares AutomationAssumeRole, AccountId, LogGroupName, /),
-      expect.stringMatching(/^TopicName "alerts" is not allowed: Name of the SNS topic .* must start with s3-policy-watch-\. \(pattern \^s3-policy-watch-/),
-      expect.stringMatching(/^NotificationEmail "bob@" is not allowed: Email address to subscribe/),
+      expect.stringMatching(/^NotificationEmail "bob@" is not allowed: Email address subscribed to the document's own topic/),
+      expect.stringMatching(/^TopicName "alerts" is not allowed: .*name of the document's own SNS topic .* must start with s3-policy-watch-\. \(pattern \^s3-policy-watch-/),
     ]);
   });
 

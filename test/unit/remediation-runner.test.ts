@@ -7,7 +7,8 @@ import {
   type PutMetricFilterCommandInput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ConfigServiceClient, StartConfigRulesEvaluationCommand } from '@aws-sdk/client-config-service';
-import { CreateTopicCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, GetTopicAttributesCommand, ListTopicsCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../cli/main';
@@ -29,12 +30,13 @@ const sns = mockClient(SNSClient);
 const cloudWatch = mockClient(CloudWatchClient);
 const config = mockClient(ConfigServiceClient);
 const sts = mockClient(STSClient);
-const mocks = [logs, sns, cloudWatch, config, sts];
+const kms = mockClient(KMSClient);
+const mocks = [logs, sns, cloudWatch, config, sts, kms];
 
 /** Every command sent, in order, as `service Api` with its input. */
 function sent(): { api: string; input: Record<string, unknown> }[] {
   return mocks
-    .flatMap((mock) => mock.calls())
+    .flatMap((mock) => mock.calls() as { args: unknown[] }[])
     .sort((a, b) => (a as unknown as { callId: number }).callId - (b as unknown as { callId: number }).callId)
     .map((call) => {
       const command = call.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
@@ -43,13 +45,17 @@ function sent(): { api: string; input: Record<string, unknown> }[] {
 }
 
 /**
- * An account with the trail's log group and nothing else; filters, alarms and subscriptions read back what was
- * written, as AWS does (PutMetricFilter and PutMetricAlarm replace by name).
+ * An account as AWS keeps it: the trail's log group; filters and alarms replaced by name (PutMetricFilter and
+ * PutMetricAlarm are upserts); topics that exist once created, whose email subscriptions stay pending until the
+ * recipient confirms (`confirmAll`); KMS keys with a state and a key policy.
  */
-function account(options: { logGroups?: string[]; endpoints?: string[] } = {}): void {
+function account(options: { logGroups?: string[]; topics?: Record<string, { confirmed: number; pending?: number }>; keys?: Record<string, { state: string; policy: string }> } = {}) {
   const filters = new Map<string, PutMetricFilterCommandInput>();
   const alarms = new Map<string, PutMetricAlarmCommandInput>();
-  const endpoints = [...(options.endpoints ?? [])];
+  const topics = new Map<string, { confirmed: number; pending: number; attributes: Record<string, string> }>(
+    Object.entries(options.topics ?? {}).map(([arn, counts]) => [arn, { confirmed: counts.confirmed, pending: counts.pending ?? 0, attributes: { Policy: '{"Statement":[]}' } }]),
+  );
+  const notFound = (what: string) => Object.assign(new Error(`${what} does not exist`), { name: 'NotFoundException' });
   logs.on(DescribeLogGroupsCommand).callsFake((input) => ({
     logGroups: (options.logGroups ?? [GROUP]).filter((name) => name.startsWith(input.logGroupNamePrefix ?? '')).sort().slice(0, input.limit).map((logGroupName) => ({ logGroupName })),
   }));
@@ -57,68 +63,80 @@ function account(options: { logGroups?: string[]; endpoints?: string[] } = {}): 
   logs.on(DescribeMetricFiltersCommand).callsFake((input) => ({
     metricFilters: [...filters.values()].filter((filter) => filter.filterName?.startsWith(input.filterNamePrefix)),
   }));
-  sns.on(CreateTopicCommand).callsFake((input) => ({ TopicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:${input.Name}` }));
-  sns.on(SetTopicAttributesCommand).resolves({});
-  sns.on(ListSubscriptionsByTopicCommand).callsFake(() => ({ Subscriptions: endpoints.map((Endpoint) => ({ Endpoint, Protocol: 'email', TopicArn: TOPIC_ARN })) }));
+  sns.on(CreateTopicCommand).callsFake((input) => {
+    const arn = `arn:aws:sns:us-east-1:${ACCOUNT}:${input.Name}`;
+    if (!topics.has(arn)) topics.set(arn, { confirmed: 0, pending: 0, attributes: { Policy: '{"Statement":[{"Sid":"__default_statement_ID"}]}' } });
+    return { TopicArn: arn };
+  });
+  sns.on(GetTopicAttributesCommand).callsFake((input) => {
+    const topic = topics.get(input.TopicArn);
+    if (!topic) throw notFound(`Topic ${input.TopicArn}`);
+    return { Attributes: { TopicArn: input.TopicArn, SubscriptionsConfirmed: String(topic.confirmed), SubscriptionsPending: String(topic.pending), ...topic.attributes } };
+  });
+  sns.on(SetTopicAttributesCommand).callsFake((input) => {
+    const topic = topics.get(input.TopicArn);
+    if (!topic) throw notFound(`Topic ${input.TopicArn}`);
+    topic.attributes[input.AttributeName] = input.AttributeValue;
+    return {};
+  });
   sns.on(SubscribeCommand).callsFake((input) => {
-    endpoints.push(input.Endpoint);
+    (topics.get(input.TopicArn) as { pending: number }).pending += 1;
     return { SubscriptionArn: 'pending confirmation' };
   });
   cloudWatch.on(PutMetricAlarmCommand).callsFake((input: PutMetricAlarmCommandInput) => (alarms.set(input.AlarmName as string, input), {}));
   cloudWatch.on(DescribeAlarmsCommand).callsFake((input) => ({ MetricAlarms: (input.AlarmNames as string[]).flatMap((name) => alarms.get(name) ?? []) }));
+  kms.on(DescribeKeyCommand).callsFake((input) => {
+    const key = options.keys?.[input.KeyId];
+    if (!key) throw notFound(`Key ${input.KeyId}`);
+    return { KeyMetadata: { KeyId: input.KeyId, Arn: input.KeyId, KeyState: key.state } };
+  });
+  kms.on(GetKeyPolicyCommand).callsFake((input) => ({ Policy: options.keys?.[input.KeyId]?.policy, PolicyName: 'default' }));
   config.on(StartConfigRulesEvaluationCommand).resolves({});
   sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+  return {
+    /** The recipient clicks the link: pending subscriptions become confirmed. */
+    confirmAll(): void {
+      for (const topic of topics.values()) [topic.confirmed, topic.pending] = [topic.confirmed + topic.pending, 0];
+    },
+    alarm: (name: string) => alarms.get(name),
+    subscriptions: (arn: string) => topics.get(arn),
+  };
 }
 
 function parameters(given: Record<string, string> = {}) {
   return resolveParameters(remediationDocument.parameters, { LogGroupName: GROUP, AccountId: ACCOUNT, NotificationEmail: 'security@example.com', ...given }).values;
 }
 
+const ALARM = `${RESOURCE_PREFIX}bucket-policy-changes`;
+const CENTRAL_TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:security-alerts`;
+const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const writes = () => sent().filter((call) => !/^(Describe|List|Get)/.test(call.api));
+const ran = (result: { steps: StepRecord[] }) => result.steps.map((step) => `${step.name} ${step.status}`);
+
 beforeEach(() => mocks.forEach((mock) => mock.reset()));
 
 describe('running the remediation document (AWS mocked)', () => {
-  test('on an account without a chain: every step in order, the canonical CIS filter, the email subscribed once', async () => {
+  test('on an account without a chain: the reads find nothing, the run builds filter, topic, one subscription and alarm, then re-evaluates', async () => {
     account();
-    const progress: string[] = [];
-    const result = await runAutomation(remediationDocument, parameters(), {
-      clientOptions,
-      onProgress: (step, total) => progress.push(`${step.index}/${total} ${step.name} ${step.status}`),
-    });
+    const result = await runAutomation(remediationDocument, parameters(), { clientOptions });
     expect(result.status).toBe('Success');
     expect(sent().map((call) => call.api)).toEqual([
       'DescribeLogGroups',
-      'PutMetricFilter',
-      'DescribeMetricFilters',
+      'GetTopicAttributes', // the own topic does not exist yet: build
       'CreateTopic',
       'SetTopicAttributes',
-      'ListSubscriptionsByTopic',
+      'GetTopicAttributes',
       'Subscribe',
+      'PutMetricFilter',
+      'DescribeMetricFilters',
       'PutMetricAlarm',
       'DescribeAlarms',
       'DescribeAlarms',
       'DescribeAlarms',
       'StartConfigRulesEvaluation',
     ]);
-    expect(result.apiCalls).toBe(12);
-    expect(progress).toEqual([
-      '1/19 CheckLogGroupExists Success',
-      '2/19 ChooseFilterPattern Success',
-      '5/19 PutCisMetricFilter Success',
-      '6/19 VerifyCisMetricFilter Success',
-      '7/19 CreateAlertTopic Success',
-      '8/19 SetAlertTopicPolicy Success',
-      '9/19 ChooseTopicEncryption Success',
-      '11/19 ChooseNotification Success',
-      '12/19 ListAlertTopicSubscriptions Success',
-      '13/19 ChooseSubscription Success',
-      '14/19 SubscribeNotificationEmail Success',
-      '15/19 PutAlertAlarm Success',
-      '16/19 VerifyAlarmMetricName Success',
-      '17/19 VerifyAlarmNamespace Success',
-      '18/19 VerifyAlarmNotifiesTopic Success',
-      '19/19 StartConfigRuleEvaluation Success',
-    ]);
-    expect(result.notRun).toEqual(['PutPolicyMetricFilter', 'VerifyPolicyMetricFilter', 'EncryptAlertTopic']);
+    // The read of a topic that does not exist fails without failing the automation.
+    expect(result.steps[2]).toMatchObject({ name: 'ReadAlertTopic', status: 'Failed', critical: false });
     expect(result.outputs).toEqual({ 'CreateAlertTopic.TopicArn': TOPIC_ARN });
 
     const [put] = logs.commandCalls(PutMetricFilterCommand);
@@ -129,50 +147,116 @@ describe('running the remediation document (AWS mocked)', () => {
       metricTransformations: [{ metricNamespace: 'CloudTrailMetrics', metricName: 'S3BucketPolicyChanges', metricValue: '1' }],
     });
     const policy = JSON.parse(sns.commandCalls(SetTopicAttributesCommand)[0].args[0].input.AttributeValue as string);
+    // The topic's ARN is named from Automation's global:AWS_PARTITION and global:REGION before the topic exists.
     expect(policy.Statement[0]).toMatchObject({ Resource: TOPIC_ARN, Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } });
-    expect(sns.commandCalls(SubscribeCommand)[0].args[0].input).toEqual({ TopicArn: TOPIC_ARN, Protocol: 'email', Endpoint: 'security@example.com' });
+    expect(sns.commandCalls(SubscribeCommand).map((call) => call.args[0].input)).toEqual([{ TopicArn: TOPIC_ARN, Protocol: 'email', Endpoint: 'security@example.com' }]);
     // The Integer parameter reaches the API as a number.
-    expect(cloudWatch.commandCalls(PutMetricAlarmCommand)[0].args[0].input).toMatchObject({ Period: 300, AlarmActions: [TOPIC_ARN], Threshold: 1 });
+    expect(cloudWatch.commandCalls(PutMetricAlarmCommand)[0].args[0].input).toMatchObject({ Period: 300, AlarmActions: [TOPIC_ARN], Threshold: 1, TreatMissingData: 'notBreaching', DatapointsToAlarm: 1 });
   });
 
-  test('a re-run subscribes nobody twice, and rewrites only its own filter, topic policy and alarm, by name', async () => {
+  test('while the email waits for confirmation a re-run changes nothing, sends no second confirmation and does not re-evaluate', async () => {
     account();
     await runAutomation(remediationDocument, parameters(), { clientOptions });
     mocks.forEach((mock) => mock.resetHistory());
     const again = await runAutomation(remediationDocument, parameters(), { clientOptions });
 
     expect(again.status).toBe('Success');
-    expect(sns.commandCalls(SubscribeCommand)).toHaveLength(0);
-    expect(again.steps.find((step) => step.name === 'ChooseSubscription')?.next).toBe('PutAlertAlarm');
-    // No Describe-then-delete dance: PutMetricFilter is an upsert in AWS, so the same call replaces the filter.
-    const writes = sent().filter((call) => !/^(Describe|List|Get)/.test(call.api));
-    expect(writes.map((call) => call.api)).toEqual(['PutMetricFilter', 'CreateTopic', 'SetTopicAttributes', 'PutMetricAlarm', 'StartConfigRulesEvaluation']);
-    const names = writes.map((call) => call.input.filterName ?? call.input.Name ?? call.input.TopicArn ?? call.input.AlarmName ?? call.input.ConfigRuleNames);
-    expect(names).toEqual([
-      `${RESOURCE_PREFIX}bucket-policy-changes`,
-      `${RESOURCE_PREFIX}alerts`,
-      TOPIC_ARN,
-      `${RESOURCE_PREFIX}bucket-policy-changes`,
-      ['s3-policy-watch'],
-    ]);
+    expect(writes()).toEqual([]);
+    expect(sent().map((call) => call.api)).toEqual(['DescribeLogGroups', 'GetTopicAttributes', 'GetTopicAttributes']);
+    expect(again.steps.at(-1)).toMatchObject({ name: 'EndWhileConfirmationPending', status: 'Success' });
   });
 
-  test('NotificationEmail none: no subscription is listed or made', async () => {
-    account();
-    const result = await runAutomation(remediationDocument, parameters({ NotificationEmail: 'none' }), { clientOptions });
-    expect(result.status).toBe('Success');
-    expect(sns.commandCalls(ListSubscriptionsByTopicCommand)).toHaveLength(0);
-    expect(sns.commandCalls(SubscribeCommand)).toHaveLength(0);
+  test('once confirmed, a re-run finds the chain in place and ends without writing or re-evaluating (no loop)', async () => {
+    const aws = account();
+    await runAutomation(remediationDocument, parameters(), { clientOptions });
+    aws.confirmAll();
+    mocks.forEach((mock) => mock.resetHistory());
+    const again = await runAutomation(remediationDocument, parameters(), { clientOptions });
+    expect(again.status).toBe('Success');
+    expect(writes()).toEqual([]);
+    expect(again.steps.every((step) => step.status === 'Success')).toBe(true);
+    expect(again.steps.at(-1)?.name).toBe('EndChainInPlace');
   });
 
-  test('a KMS key encrypts the topic; the POLICY profile writes and verifies the two-event pattern', async () => {
-    account();
-    const key = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-    const result = await runAutomation(remediationDocument, parameters({ KmsKeyArn: key, PatternProfile: 'POLICY' }), { clientOptions });
+  test.each([
+    ['a threshold that cannot be met', { Threshold: 5 }],
+    ['missing data treated as breaching', { TreatMissingData: 'breaching' }],
+    ['actions disabled', { ActionsEnabled: false }],
+    ['a 10-second period', { Period: 10 }],
+  ])('an alarm tampered with (%s) is rewritten and the rule re-evaluated; nobody is subscribed twice', async (_what, tampered) => {
+    const aws = account();
+    await runAutomation(remediationDocument, parameters(), { clientOptions });
+    aws.confirmAll();
+    Object.assign(aws.alarm(ALARM) as object, tampered);
+    mocks.forEach((mock) => mock.resetHistory());
+    const again = await runAutomation(remediationDocument, parameters(), { clientOptions });
+    expect(again.status).toBe('Success');
+    expect(writes().map((call) => call.api)).toEqual(['CreateTopic', 'SetTopicAttributes', 'PutMetricFilter', 'PutMetricAlarm', 'StartConfigRulesEvaluation']);
+    expect(aws.alarm(ALARM)).toMatchObject({ Threshold: 1, TreatMissingData: 'notBreaching', ActionsEnabled: true, Period: 300 });
+  });
+
+  test('a topic whose subscriber left (or whose pending subscription expired) gets the address subscribed again, once', async () => {
+    const aws = account();
+    await runAutomation(remediationDocument, parameters(), { clientOptions });
+    Object.assign(aws.subscriptions(TOPIC_ARN) as object, { pending: 0, confirmed: 0 });
+    mocks.forEach((mock) => mock.resetHistory());
+    await runAutomation(remediationDocument, parameters(), { clientOptions });
+    expect(writes().map((call) => call.api)).toEqual(['CreateTopic', 'SetTopicAttributes', 'Subscribe', 'PutMetricFilter', 'PutMetricAlarm', 'StartConfigRulesEvaluation']);
+  });
+
+  test('NotificationTopicArn: the existing topic is never written to; the alarm notifies it; a re-run ends in place', async () => {
+    account({ topics: { [CENTRAL_TOPIC]: { confirmed: 2 } } });
+    const given = { NotificationEmail: 'none', NotificationTopicArn: CENTRAL_TOPIC };
+    const result = await runAutomation(remediationDocument, parameters(given), { clientOptions });
     expect(result.status).toBe('Success');
-    expect(sns.commandCalls(SetTopicAttributesCommand).map((call) => call.args[0].input)).toContainEqual({ TopicArn: TOPIC_ARN, AttributeName: 'KmsMasterKeyId', AttributeValue: key });
+    expect(writes().map((call) => call.api)).toEqual(['PutMetricFilter', 'PutMetricAlarm', 'StartConfigRulesEvaluation']);
+    expect(cloudWatch.commandCalls(PutMetricAlarmCommand)[0].args[0].input.AlarmActions).toEqual([CENTRAL_TOPIC]);
+    mocks.forEach((mock) => mock.resetHistory());
+    const again = await runAutomation(remediationDocument, parameters(given), { clientOptions });
+    expect([again.steps.at(-1)?.name, writes()]).toEqual(['EndChainInPlace', []]);
+  });
+
+  test('NotificationTopicArn without a confirmed subscriber is refused before anything is written', async () => {
+    account({ topics: { [CENTRAL_TOPIC]: { confirmed: 0, pending: 1 } } });
+    const result = await runAutomation(remediationDocument, parameters({ NotificationEmail: 'none', NotificationTopicArn: CENTRAL_TOPIC }), { clientOptions });
+    expect(result.status).toBe('Failed');
+    expect(result.steps.at(-1)).toMatchObject({ name: 'RefuseNotificationTopicWithoutSubscriber', status: 'Failed' });
+    expect(result.steps.at(-1)?.error).toContain('refused: NotificationTopicArn has no confirmed subscription');
+    expect(writes()).toEqual([]);
+  });
+
+  test.each([
+    ['neither', { NotificationEmail: 'none' }],
+    ['both', { NotificationTopicArn: CENTRAL_TOPIC }],
+  ])('%s of NotificationEmail and NotificationTopicArn: refused, naming both, nothing written', async (_what, given) => {
+    account({ topics: { [CENTRAL_TOPIC]: { confirmed: 1 } } });
+    const result = await runAutomation(remediationDocument, parameters(given), { clientOptions });
+    expect(result.status).toBe('Failed');
+    expect(ran(result)).toEqual(['CheckLogGroupExists Success', 'ChooseNotificationTarget Success', 'RefuseWithoutNotificationTarget Failed']);
+    expect(result.steps.at(-1)?.error).toContain('set exactly one of NotificationEmail and NotificationTopicArn');
+    expect(writes()).toEqual([]);
+  });
+
+  test('a KMS key that is enabled and names CloudWatch in its policy encrypts the topic; the POLICY profile writes the two-event pattern', async () => {
+    account({ keys: { [KEY]: { state: 'Enabled', policy: JSON.stringify({ Statement: [{ Principal: { Service: 'cloudwatch.amazonaws.com' } }] }) } } });
+    const result = await runAutomation(remediationDocument, parameters({ KmsKeyArn: KEY, PatternProfile: 'POLICY' }), { clientOptions });
+    expect(result.status).toBe('Success');
+    expect(sns.commandCalls(SetTopicAttributesCommand).map((call) => call.args[0].input)).toContainEqual({ TopicArn: TOPIC_ARN, AttributeName: 'KmsMasterKeyId', AttributeValue: KEY });
     expect(logs.commandCalls(PutMetricFilterCommand)[0].args[0].input.filterPattern).toBe(POLICY_FILTER_PATTERN);
-    expect(result.notRun).toEqual(['PutCisMetricFilter', 'VerifyCisMetricFilter']);
+  });
+
+  test.each([
+    ['a disabled key', { state: 'Disabled', policy: '{"Statement":[{"Principal":{"Service":"cloudwatch.amazonaws.com"}}]}' }, 'CheckTopicKeyEnabled', '$.KeyMetadata.KeyState is "Disabled"; expected "Enabled"'],
+    ['a key pending deletion', { state: 'PendingDeletion', policy: '{}' }, 'CheckTopicKeyEnabled', '$.KeyMetadata.KeyState is "PendingDeletion"'],
+    ['a key CloudWatch may not use', { state: 'Enabled', policy: '{"Statement":[{"Principal":{"AWS":"arn:aws:iam::111122223333:root"}}]}' }, 'RefuseTopicKey', 'does not name cloudwatch.amazonaws.com'],
+  ])('%s fails the run before the topic is encrypted or the alarm written', async (_what, key, step, error) => {
+    account({ keys: { [KEY]: key } });
+    const result = await runAutomation(remediationDocument, parameters({ KmsKeyArn: KEY }), { clientOptions });
+    expect(result.status).toBe('Failed');
+    expect(result.steps.at(-1)).toMatchObject({ name: step, status: 'Failed' });
+    expect(result.steps.at(-1)?.error).toContain(error);
+    expect(writes().map((call) => call.api)).not.toContain('PutMetricAlarm');
+    expect(sns.commandCalls(SetTopicAttributesCommand).map((call) => call.args[0].input.AttributeName)).not.toContain('KmsMasterKeyId');
   });
 
   test('a missing log group stops the run at step 1 with nothing written, even when a longer name shares the prefix', async () => {
@@ -183,7 +267,6 @@ describe('running the remediation document (AWS mocked)', () => {
       expect.objectContaining({ name: 'CheckLogGroupExists', status: 'Failed', error: `$.logGroups[0].logGroupName is "${GROUP}-archive"; expected "${GROUP}"` }),
     ]);
     expect(sent().map((call) => call.api)).toEqual(['DescribeLogGroups']);
-    expect(result.notRun).toHaveLength(18);
   });
 
   test('a failed Config re-evaluation is reported but does not fail the remediation', async () => {
@@ -201,7 +284,7 @@ describe('running the remediation document (AWS mocked)', () => {
 
   test('an alarm that does not read back as written fails the verification and stops', async () => {
     account();
-    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ MetricName: 'SomethingElse' }] });
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ MetricName: 'SomethingElse', AlarmActions: [TOPIC_ARN] }] });
     const result = await runAutomation(remediationDocument, parameters(), { clientOptions });
     expect(result.status).toBe('Failed');
     expect(result.steps.at(-1)).toMatchObject({ name: 'VerifyAlarmMetricName', error: '$.MetricAlarms[0].MetricName is "SomethingElse"; expected "S3BucketPolicyChanges"' });
@@ -229,10 +312,9 @@ describe('running the remediation document (AWS mocked)', () => {
     const result = await runAutomation(remediationDocument, parameters(), { clientOptions, dryRun: true });
     expect(sent()).toEqual([]);
     expect(result.apiCalls).toBe(0);
-    const subscribe = result.steps.find((step) => step.name === 'SubscribeNotificationEmail');
-    expect(subscribe).toMatchObject({ status: 'Planned', call: { service: 'sns', api: 'Subscribe', input: { TopicArn: '{{ CreateAlertTopic.TopicArn }}', Protocol: 'email', Endpoint: 'security@example.com' } } });
-    expect(result.steps.find((step) => step.name === 'ChooseSubscription')?.note).toBe(
-      'decided at run time from {{ ListAlertTopicSubscriptions.Endpoints }}; the plan follows Default (SubscribeNotificationEmail)',
+    expect(result.steps.find((step) => step.name === 'ReadAlertTopic')).toMatchObject({ status: 'Planned', call: { service: 'sns', api: 'GetTopicAttributes', input: { TopicArn: TOPIC_ARN } } });
+    expect(result.steps.find((step) => step.name === 'ChooseConfirmationState')?.note).toBe(
+      'decided at run time from {{ ReadAlertTopic.SubscriptionsPending }}; the plan follows Default (CheckAlertTopicPolicy)',
     );
   });
 });
@@ -332,7 +414,7 @@ describe('runner semantics', () => {
   test('refuses, before any call, a document with an action, service or API it cannot run', async () => {
     await expect(runAutomation(document([{ name: 'A', action: 'aws:sleep', inputs: { Duration: 'PT1S' } }]), {}, { clientOptions })).rejects.toThrow(InvalidDocumentError);
     await expect(runAutomation(document([{ name: 'A', action: 'aws:executeAwsApi', inputs: { Service: 'ec2', Api: 'DescribeInstances' } }]), {}, { clientOptions })).rejects.toThrow(
-      new UnsupportedDocumentError('the runner cannot execute this document:\n  A: service ec2 is not one the runner can call (logs, sns, cloudwatch, config)'),
+      new UnsupportedDocumentError('the runner cannot execute this document:\n  A: service ec2 is not one the runner can call (logs, sns, cloudwatch, config, kms)'),
     );
     await expect(runAutomation(document([{ name: 'A', action: 'aws:executeAwsApi', inputs: { Service: 'logs', Api: 'DescribeLogGroup' } }]), {}, { clientOptions })).rejects.toThrow(
       'A: logs has no API DescribeLogGroup',
@@ -348,9 +430,11 @@ describe('s3-policy-watch remediate (AWS mocked)', () => {
     const io = capture();
     expect(await main(['remediate', '--log-group-name', GROUP, '--notification-email', 'security@example.com', '--region', 'us-east-1'], io)).toBe(0);
     const lines = io.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^\[1\/19\] CheckLogGroupExists \.\.\. ok \(\d+ ms\)$/);
-    expect(lines[1]).toMatch(/^\[2\/19\] ChooseFilterPattern \.\.\. -> PutCisMetricFilter \(\d+ ms\)$/);
-    expect(io.stdout).toMatch(/remediation succeeded: 16 steps run, 3 skipped, 0 failed, 13 API calls, \d+ ms/);
+    expect(lines[0]).toMatch(/^\[1\/51\] CheckLogGroupExists \.\.\. ok \(\d+ ms\)$/);
+    expect(lines[1]).toMatch(/^\[2\/51\] ChooseNotificationTarget \.\.\. -> ReadAlertTopic \(\d+ ms\)$/);
+    // The own topic does not exist yet: that read fails, and the run builds.
+    expect(lines[2]).toMatch(/^\[8\/51\] ReadAlertTopic \.\.\. FAILED \(not critical\) \(\d+ ms\): sns GetTopicAttributes failed: NotFoundException/);
+    expect(io.stdout).toMatch(/remediation succeeded: 19 steps run, 32 skipped, 1 failed, 14 API calls, \d+ ms/);
     expect(io.stdout).toContain(`  PutCisMetricFilter: logs PutMetricFilter logGroupName=${GROUP} filterName=${RESOURCE_PREFIX}bucket-policy-changes`);
     expect(io.stdout).toContain(`  SubscribeNotificationEmail: sns Subscribe TopicArn=${TOPIC_ARN} Endpoint=security@example.com`);
     expect(io.stdout).toContain(`CreateAlertTopic.TopicArn = ${TOPIC_ARN}`);
@@ -363,17 +447,18 @@ describe('s3-policy-watch remediate (AWS mocked)', () => {
     account({ logGroups: [] });
     const io = capture();
     expect(await main(['remediate', '--log-group-name', GROUP, '--region', 'us-east-1'], io)).toBe(2);
-    expect(io.stdout).toMatch(/\[1\/19\] CheckLogGroupExists \.\.\. FAILED \(\d+ ms\): \$\.logGroups\[0\]\.logGroupName is nothing; expected "CloudTrail\/Default"/);
-    expect(io.stderr).toContain('remediation FAILED: 1 steps run, 18 skipped, 1 failed');
+    expect(io.stdout).toMatch(/\[1\/51\] CheckLogGroupExists \.\.\. FAILED \(\d+ ms\): \$\.logGroups\[0\]\.logGroupName is nothing; expected "CloudTrail\/Default"/);
+    expect(io.stderr).toContain('remediation FAILED: 1 steps run, 50 skipped, 1 failed');
     expect(io.stderr).toContain('changes made: none, the account is as it was');
     expect(io.stderr).toContain('failed: CheckLogGroupExists: $.logGroups[0].logGroupName is nothing; expected "CloudTrail/Default"\n  The log group the trail delivers to must exist.');
-    expect(io.stderr).toContain('not run: ChooseFilterPattern, PutPolicyMetricFilter,');
+    expect(io.stderr).toContain('not run: ChooseNotificationTarget, RefuseWithoutNotificationTarget,');
   });
 
   test.each([
     [['--notification-email', 'security@'], 'NotificationEmail "security@" is not allowed'],
     [['--parameter', 'TopicName=alerts'], 'TopicName "alerts" is not allowed'],
-    [['--parameter', 'AlarmPeriodSeconds=90'], 'AlarmPeriodSeconds "90" is not allowed: Alarm period in seconds: 10, 30, or a multiple of 60 up to 3600'],
+    [['--parameter', 'AlarmPeriodSeconds=30'], 'AlarmPeriodSeconds "30" is not allowed'],
+    [['--parameter', 'AlarmPeriodSeconds=90'], 'AlarmPeriodSeconds "90" is not allowed: Alarm period in seconds: a multiple of 60 up to 3600'],
     [['--parameter', 'LogGroupName=other'], 'parameter LogGroupName is given twice (--parameter LogGroupName=other)'],
     [['--parameter', 'TopicName'], '--parameter takes Name=Value, got "TopicName"'],
   ])('rejects %j before any call', async (extra, message) => {
@@ -386,11 +471,11 @@ describe('s3-policy-watch remediate (AWS mocked)', () => {
 
   test('--dry-run prints the planned calls and calls nothing, not even for the account id', async () => {
     const io = capture();
-    expect(await main(['remediate', '--log-group-name', GROUP, '--dry-run', '--region', 'us-east-1'], io)).toBe(0);
+    expect(await main(['remediate', '--log-group-name', GROUP, '--notification-email', 'security@example.com', '--dry-run', '--region', 'us-east-1'], io)).toBe(0);
     expect(sent()).toEqual([]);
-    expect(io.stdout).toContain('[1/19] CheckLogGroupExists: logs DescribeLogGroups {"logGroupNamePrefix":"CloudTrail/Default","limit":1}');
+    expect(io.stdout).toContain('[1/51] CheckLogGroupExists: logs DescribeLogGroups {"logGroupNamePrefix":"CloudTrail/Default","limit":1}');
     expect(io.stdout).toContain('"aws:SourceAccount\\":\\"{{ AccountId }}\\"');
-    expect(io.stdout).toContain("dry run: 10 API calls planned, none made; AccountId: the caller's account, looked up at run time");
+    expect(io.stdout).toMatch(/dry run: \d+ API calls planned, none made; AccountId: the caller's account, looked up at run time/);
   });
 });
 

@@ -186,7 +186,25 @@ describe('the validator', () => {
       ['an output of a step that may not have run', (d) => (step(d, 'Verify').inputs.logGroupNamePrefix = '{{ Slow.Names }}', (step(d, 'Slow').outputs = [{ Name: 'Names', Selector: '$.x', Type: 'String' }])), 'Verify: inputs: {{ Slow.Names }} is used by Verify, but Slow does not run before it on every path'],
       ['a step using its own output', (d) => (step(d, 'Read').inputs.logGroupNamePrefix = '{{ Read.Names }}'), 'Read: inputs: {{ Read.Names }} is used by Read, but Read does not run before it'],
       ['an undeclared assumeRole parameter', (d) => (d.assumeRole = '{{ AutomationAssumeRole }}'), 'assumeRole: {{ AutomationAssumeRole }} is not a declared parameter'],
-      ['a built-in variable the runner cannot resolve', (d) => (step(d, 'Write').inputs.logGroupName = '{{ global:REGION }}'), '{{ global:REGION }} is not a declared parameter'],
+      ['a system variable the runner does not substitute', (d) => (step(d, 'Write').inputs.logGroupName = '{{ global:DATE_TIME }}'), 'Write: inputs: {{ global:DATE_TIME }} is not a system variable this project uses (global:REGION, global:AWS_PARTITION)'],
+    ])('%s', (_name, change, message) => {
+      expect(broken(change)).toContainEqual(expect.stringContaining(message));
+    });
+
+    test('the system variables Automation substitutes (global:REGION, global:AWS_PARTITION) need no declaration', () => {
+      expect(broken((d) => (step(d, 'Write').inputs.logGroupName = 'arn:{{ global:AWS_PARTITION }}:logs:{{ global:REGION }}'))).toEqual([]);
+    });
+  });
+
+  describe('operand types, as the aws:branch reference groups the operators', () => {
+    test.each<[string, (document: Json) => void, string]>([
+      [
+        'Contains on a StringList output (the reference lists Contains among the string operations)',
+        (d) => (step(d, 'Choose').inputs.Choices[0] = { NextStep: 'Slow', Variable: '{{ Read.Names }}', Contains: 'slow' }),
+        'mainSteps[1] Choose: Choices[0]: Contains compares a String, but {{ Read.Names }} is a StringList',
+      ],
+      ['StringEquals on an Integer parameter', (d) => (step(d, 'Choose').inputs.Choices[0] = { NextStep: 'Slow', Variable: '{{ Period }}', StringEquals: '60' }), 'Choices[0]: StringEquals compares a String, but {{ Period }} is a Integer'],
+      ['NumericEquals on a String parameter, inside Not', (d) => (step(d, 'Choose').inputs.Choices[0] = { NextStep: 'Slow', Not: { Variable: '{{ Mode }}', NumericEquals: 1 } }), 'Choices[0].Not: NumericEquals compares a Integer, but {{ Mode }} is a String'],
     ])('%s', (_name, change, message) => {
       expect(broken(change)).toContainEqual(expect.stringContaining(message));
     });
