@@ -27,7 +27,7 @@ let synthesized: Synthesized;
 let nag: NagAudit;
 
 beforeAll(() => {
-  synthesized = synthesize({ trailLogGroupName: 'CloudTrail/DefaultLogGroup', securityHubFindings: 'true' });
+  synthesized = synthesize({ trailLogGroupName: 'CloudTrail/DefaultLogGroup', notificationEmail: 'secops@example.com', securityHubFindings: 'true' });
   nag = auditNag(synthesized.app);
 });
 afterAll(() => removeOutdir(synthesized));
