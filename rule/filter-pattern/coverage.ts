@@ -291,10 +291,17 @@ function computeSlotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings
   const exact = slot.conditions.map(exactText).filter((text): text is string => text !== undefined);
   if (domain.kind === 'string' || domain.kind === 'open') {
     candidates.push(...exact);
-    const automata = slot.conditions.filter((condition) => exactText(condition) === undefined).flatMap((condition) => stringAutomaton(condition, readings));
-    const strings = stringWitnesses(automata, stringDomain, new Set(exact), typeof baseValue === 'string' ? baseValue : undefined);
-    if (!strings) throw new TooComplexError(`the conditions on ${pathText(slot.path)} are too complex to analyse`);
-    candidates.push(...strings);
+    const extremes = extremeStrings(slot.conditions, readings).filter(inDomain);
+    const truths = extremes.map((value) => slot.conditions.map((condition) => testNode(condition.test, value, readings)));
+    // A value with every condition false is the only outcome that matters for falsifying, one with every condition
+    // true the only one for satisfying: when both exist, no walk is needed.
+    if (truths.some((truth) => truth.every((t) => !t)) && truths.some((truth) => truth.every(Boolean))) candidates.push(...extremes);
+    else {
+      const automata = slot.conditions.filter((condition) => exactText(condition) === undefined).flatMap((condition) => stringAutomaton(condition, readings));
+      const strings = stringWitnesses(automata, stringDomain, new Set(exact), typeof baseValue === 'string' ? baseValue : undefined);
+      if (!strings) throw new TooComplexError(`the conditions on ${pathText(slot.path)} are too complex to analyse`);
+      candidates.push(...strings);
+    }
   }
   if (domain.kind === 'number' || domain.kind === 'open') candidates.push(...numberWitnesses(slot.conditions, domain.kind === 'number' ? domain : undefined));
   if (domain.kind === 'boolean' || domain.kind === 'open') candidates.push(true, false);
@@ -308,6 +315,30 @@ function computeSlotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings
     if (!outcomes.has(key)) outcomes.set(key, { value, truth });
   }
   return [...outcomes.values()];
+}
+
+/**
+ * Strings that try to make every wildcard condition false, and every one true: the needed texts joined (those at
+ * the start first, those at the end last), and a text without any of them. Checked by the caller, never trusted.
+ */
+function extremeStrings(conditions: readonly JsonCondition[], readings: Readings): string[] {
+  const join = (wantTrue: boolean): string => {
+    const starts: string[] = [];
+    const middles: string[] = [];
+    const ends: string[] = [];
+    for (const { test } of conditions) {
+      if (test.kind !== 'equality' || test.value.kind !== 'string' || test.value.text === '*') continue;
+      // Include the text when the condition is true with it (=) and we want true, or false with it (!=) and we want false.
+      if ((test.op === '=') !== wantTrue) continue;
+      const text = test.value.text;
+      const leading = text.startsWith('*');
+      const trailing = text.length > 1 && text.endsWith('*');
+      const core = readings.midValueStarIsLiteral ? text.slice(leading ? 1 : 0, trailing ? -1 : undefined) : text.replace(/\*/g, '');
+      (leading && trailing ? middles : leading ? ends : trailing ? starts : middles).push(core);
+    }
+    return [...starts, ...middles, ...ends].join('~');
+  };
+  return [join(false), join(true), '~'];
 }
 
 /** The automaton a condition applies to strings, if its outcome on strings is not constant. */
