@@ -43,8 +43,10 @@ export function benchEngine(): Section {
   const cisTimes: number[] = [];
   const start = process.hrtime.bigint();
   for (const c of corpus) {
-    policyTimes.push(timeMs(() => analyzeFilterPattern(c.pattern, POLICY_EVENT_NAMES)));
-    cisTimes.push(timeMs(() => analyzeFilterPattern(c.pattern, CIS_EVENT_NAMES)));
+    // A trailing space makes a text no earlier section has analysed (same meaning), so nothing is answered from memory.
+    const pattern = `${c.pattern} `;
+    policyTimes.push(timeMs(() => analyzeFilterPattern(pattern, POLICY_EVENT_NAMES)));
+    cisTimes.push(timeMs(() => analyzeFilterPattern(pattern, CIS_EVENT_NAMES)));
   }
   const totalSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   const perSecond = Math.round((2 * corpus.length) / totalSeconds);

@@ -141,9 +141,10 @@ describe('the rule bundle', () => {
     expect(sources.filter((source) => /aws-cdk-lib|constructs|cdk-nag|@aws-sdk|[\\/]test[\\/]|jest|infra[\\/]/.test(source))).toEqual([]);
   });
 
-  test("stays under the 100 KB target", () => {
+  // 100 KB until issue 15: the record-space model and the coverage search it needs add about 16 KB minified.
+  test("stays under the 120 KB target", () => {
     const bytes = fs.statSync(path.join(bundle(), 'index.js')).size;
-    expect(bytes).toBeLessThan(100_000);
+    expect(bytes).toBeLessThan(120_000);
   });
 
   test('requires nothing but the AWS SDK and Node.js built-ins, which the runtime provides', () => {
