@@ -384,20 +384,12 @@ function judgeFilter(filter: MetricFilterSnapshot, analysis: FilterAnalysis, par
   if (!analysis.valid) {
     problems.push(`has an invalid pattern (${analysis.error?.message ?? 'parse error'})`);
   } else if (!analysis.coversRequiredEvents) {
-    const firstMiss = analysis.missedEvents[0]!;
-    const coverage = analysis.coveredEvents.length
-      ? `covers ${analysis.coveredEvents.join(', ')} but not ${analysis.missedEvents.join(', ')}`
-      : `matches no ${eventsText(analysis.missedEvents)} record`;
-    // The engine's reason names the record that escapes (who made the call, which field defeats the filter);
-    // its plain "does not match a successful X record" would only repeat the coverage.
-    const reason = analysis.missReasons[firstMiss];
-    const why = reason && reason !== `does not match a successful ${firstMiss} record` ? ` (${firstMiss}: ${reason})` : '';
-    problems.push(`${coverage}${why}`);
+    // The engine's words, shared with analyze-filter: "matches no X record" only when it matches none, otherwise
+    // which records escape ("misses PutBucketPolicy records made by the root user").
+    problems.push(analysis.missSummary);
   }
   if (analysis.overBroad && !parameters.allowOverBroadFilter) {
-    const shown = analysis.benignMatched.slice(0, 3).join(', ');
-    const more = analysis.benignMatched.length > 3 ? ` and ${analysis.benignMatched.length - 3} more` : '';
-    problems.push(`is over-broad: it also matches benign records (${shown}${more}; AllowOverBroadFilter=true accepts that)`);
+    problems.push(`is over-broad: it also matches ${analysis.overBroadExample} (AllowOverBroadFilter=true accepts that)`);
   }
   const metricValue = analyzeMetricValue(filter.pattern, filter.metric.value, parameters.requiredEvents);
   if (!metricValue.rises) problems.push(`publishes a value that does not raise its metric: ${metricValue.reason}`);

@@ -157,45 +157,6 @@ export function s3ChangeRecord(eventName: string, bucket = BUCKET, region = 'us-
   return s3BucketRecord(eventName, false, body, bucket, region);
 }
 
-/**
- * Top-level fields that vary from call to call (who, from where, which bucket and what request, ids, times):
- * any value, or none, may appear in them, so a filter that depends on them does not see every change. Every
- * other field is fixed by the event: eventName, eventSource, eventType, eventCategory, managementEvent,
- * readOnly, responseElements, the type of each resource; and errorCode/errorMessage are absent on success.
- */
-export const VARYING_FIELDS: readonly string[] = [
-  'eventVersion',
-  'userIdentity',
-  'eventTime',
-  'awsRegion',
-  'sourceIPAddress',
-  'userAgent',
-  'requestParameters',
-  'additionalEventData',
-  'requestID',
-  'eventID',
-  'recipientAccountId',
-  'tlsDetails',
-  'vpcEndpointId',
-  'vpcEndpointAccountId',
-  'sharedEventID',
-  'sessionCredentialFromConsole',
-  'edgeDeviceDetails',
-];
-
-/** Varying paths that CloudTrail always fills with a string, so "absent" or a number is not a real variant. */
-export const ALWAYS_STRING_PATHS: readonly string[] = [
-  '$.eventVersion',
-  '$.eventTime',
-  '$.awsRegion',
-  '$.sourceIPAddress',
-  '$.requestID',
-  '$.eventID',
-  '$.recipientAccountId',
-  '$.userIdentity.type',
-  '$.requestParameters.bucketName',
-];
-
 /** The denied attempt: the change was refused, but someone tried. */
 export function failedAttemptRecord(eventName: string): CloudTrailRecord {
   const record = s3ChangeRecord(eventName);

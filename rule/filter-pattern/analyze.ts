@@ -1,18 +1,10 @@
-import {
-  ALWAYS_STRING_PATHS,
-  BENIGN_RECORDS,
-  CATALOG_EVENT_NAMES,
-  changeRecordVariants,
-  directoryBucketChangeRecord,
-  failedAttemptRecord,
-  s3ChangeRecord,
-  VARYING_FIELDS,
-  type CloudTrailRecord,
-} from '../events/catalog';
+import { BENIGN_RECORDS, CATALOG_EVENT_NAMES, changeRecordVariants, directoryBucketChangeRecord, failedAttemptRecord, s3ChangeRecord, type CloudTrailRecord } from '../events/catalog';
 import { CIS_EVENT_NAMES, isSecurityHubExactText, POLICY_EVENT_NAMES } from '../events/canonical';
+import { changeSpace, nonChangeSpaces, ruleFor, type RecordSpace } from '../events/record-space';
+import { findRecord, pathText, TooComplexError, valueAt, type SpaceModel } from './coverage';
 import { FilterPatternError } from './errors';
-import { ABSENT, evaluateJson, matchEvent, selectNodes, stringValueRegex, testNode, type JsonNode } from './match';
-import { parseFilterPattern, parseSelector, type FilterPattern, type JsonCondition, type JsonExpression, type ValueTest } from './parse';
+import { ABSENT, evaluateJson, matchEvent, type JsonNode } from './match';
+import { parseFilterPattern, parseSelector, type FilterPattern, type JsonExpression } from './parse';
 import { DEFAULT_READINGS, type Readings } from './readings';
 import { RegexSearch, type Regex } from './regex';
 
@@ -21,20 +13,18 @@ import { RegexSearch, type Regex } from './regex';
  * whoever makes the call and whatever the incidental values, and on no benign look-alike?
  *
  * How "every record" is decided:
- * - JSON patterns, exactly. A record of event E fixes some fields (eventName, eventSource, readOnly, errorCode
- *   absent, …) and leaves the rest free (`VARYING_FIELDS`: who, where from, which bucket, …).
- *   The pattern's truth depends only on the values at the paths it selects. For each selected path inside a
- *   free field we enumerate one witness value per distinct outcome of the pattern's conditions on that path:
- *   the string outcomes come from a breadth-first walk of the product of the conditions' automata (equality,
- *   wildcards and regexes all compile to the same automaton), plus numbers around each numeric bound, null,
- *   true, false, an object, and absence. Because the pattern only joins conditions with && and || (there is
- *   no negation), only the outcomes with the fewest true conditions can falsify it, so only those are kept.
- *   Every combination of witnesses is then evaluated on a concrete record; one that does not match is a
- *   counterexample, reported with the values that defeat the filter.
+ * - JSON patterns, exactly, over the space of records CloudTrail can write for the event
+ *   (rule/events/record-space.ts: the fields the event fixes, and for every other field what CloudTrail can put
+ *   there, including absence for the fields it adds only sometimes). `coverage.ts` searches that space for a
+ *   record the pattern does not match; one found is reported with the values that defeat the filter.
  * - Term, standalone-regex and space-delimited patterns see the raw text, which any byte of the record can
  *   change; they are checked against realistic record variants (other principals, regions, clients, buckets,
- *   policy documents that name S3 actions).
- * Over-broad means matching one of the catalog's benign look-alike records.
+ *   policy documents that name S3 actions) and against hostile ones: a record whose caller-controlled text (the
+ *   policy, the user agent) contains what the pattern excludes.
+ * Over-broad means matching some record that is not an S3 bucket-configuration change (a successful write
+ * management event of s3.amazonaws.com on a bucket): for JSON patterns decided over the spaces of reads, data
+ * events and other services' records; for the others over the catalog's look-alikes and a record of another
+ * service whose user agent carries the pattern's text. The catalog's matches are reported as examples.
  */
 
 export class RequiredEventsError extends Error {
@@ -72,8 +62,14 @@ export interface FilterAnalysis {
   missedEvents: string[];
   /** Why each missed event is missed: the record that the filter does not match. */
   missReasons: Record<string, string>;
+  /** Missed events of which the filter matches no record at all (the others it matches only in part). */
+  unmatchedEvents: string[];
+  /** The coverage problem in one sentence fragment, as check reports it: "misses PutBucketPolicy records made by the root user". */
+  missSummary: string;
   overBroad: boolean;
-  /** Ids of the benign look-alike records the filter matches. */
+  /** One record the filter matches that is not an S3 bucket-configuration change, when over-broad. */
+  overBroadExample?: string;
+  /** Ids of the catalog's benign look-alike records the filter matches (examples, not the definition). */
   benignMatched: string[];
   /** Fires on a denied attempt too (CIS and Security Hub count attempts). */
   matchesFailedAttempts: boolean;
@@ -84,16 +80,28 @@ export interface FilterAnalysis {
   summary: string;
 }
 
-/** Limits that keep one analysis bounded; beyond them the analysis fails closed (not covered, with the reason). */
-const MAX_AUTOMATON_STATES = 20_000;
-const MAX_COMBINATIONS = 20_000;
+/**
+ * Analyses are pure functions of their inputs and an evaluation asks for the same pattern several times (the
+ * filter link, the alarm reads, every chain through the same log group): each distinct pattern is analysed once.
+ */
+const ANALYSIS_CACHE_SIZE = 256;
+const analysisCache = new Map<string, FilterAnalysis>();
 
 export function analyzeFilterPattern(
   pattern: string,
   requiredEvents: readonly string[] = POLICY_EVENT_NAMES,
   readings: Readings = DEFAULT_READINGS,
 ): FilterAnalysis {
-  const required = [...requiredEvents];
+  const key = JSON.stringify([pattern, requiredEvents, readings]);
+  const cached = analysisCache.get(key);
+  if (cached) return cached;
+  const analysis = Object.freeze(analyze(pattern, [...requiredEvents], readings));
+  if (analysisCache.size >= ANALYSIS_CACHE_SIZE) analysisCache.delete(analysisCache.keys().next().value!);
+  analysisCache.set(key, analysis);
+  return analysis;
+}
+
+function analyze(pattern: string, required: string[], readings: Readings): FilterAnalysis {
   const securityHubExact = isSecurityHubExactText(pattern);
   let parsed: FilterPattern;
   try {
@@ -109,6 +117,8 @@ export function analyzeFilterPattern(
       coveredEvents: [],
       missedEvents: required,
       missReasons: Object.fromEntries(required.map((name) => [name, 'the pattern is invalid'])),
+      unmatchedEvents: required,
+      missSummary: 'has an invalid pattern',
       overBroad: false,
       benignMatched: [],
       matchesFailedAttempts: false,
@@ -119,14 +129,19 @@ export function analyzeFilterPattern(
   }
 
   const missReasons: Record<string, string> = {};
+  const missedRecords: Record<string, string> = {};
+  const unmatchedEvents: string[] = [];
   for (const eventName of required) {
     const miss = findMiss(parsed, eventName, readings);
-    if (miss) missReasons[eventName] = miss;
+    if (!miss) continue;
+    missReasons[eventName] = miss.reason;
+    missedRecords[eventName] = miss.records;
+    if (!miss.matchesSome) unmatchedEvents.push(eventName);
   }
-  const requiredSet = new Set(required);
-  const benignMatched = BENIGN_RECORDS.filter((benign) => !requiredSet.has(benign.eventName) && recordMatches(parsed, benign.record, readings)).map((benign) => benign.id);
+  const benignMatched = BENIGN_RECORDS.filter((benign) => !required.includes(benign.eventName) && recordMatches(parsed, benign.record, readings)).map((benign) => benign.id);
+  const overBroadExample = findOverBroad(parsed, required, readings);
   // The attempt that matters most is an attempt to open a bucket: probe PutBucketPolicy when it is required.
-  const probeEvent = requiredSet.has('PutBucketPolicy') ? 'PutBucketPolicy' : required[0];
+  const probeEvent = required.includes('PutBucketPolicy') ? 'PutBucketPolicy' : required[0];
   const matchesFailedAttempts = probeEvent !== undefined && recordMatches(parsed, failedAttemptRecord(probeEvent), readings);
   const matchesDirectoryBucketChanges = probeEvent !== undefined && recordMatches(parsed, directoryBucketChangeRecord(probeEvent), readings);
 
@@ -140,7 +155,10 @@ export function analyzeFilterPattern(
     coveredEvents,
     missedEvents,
     missReasons,
-    overBroad: benignMatched.length > 0,
+    unmatchedEvents,
+    missSummary: missSummary(missedEvents, unmatchedEvents, missedRecords, coveredEvents),
+    overBroad: overBroadExample !== undefined,
+    ...(overBroadExample ? { overBroadExample } : {}),
     benignMatched,
     matchesFailedAttempts,
     matchesDirectoryBucketChanges,
@@ -151,14 +169,28 @@ export function analyzeFilterPattern(
   return analysis;
 }
 
+function eventList(events: readonly string[]): string {
+  return events.length <= 3 ? events.join(' or ') : `${events.length} required events (${events.join(', ')})`;
+}
+
+/** "matches no X record", or, for events it matches in part, "misses X records made by the root user". */
+function missSummary(missed: readonly string[], unmatched: readonly string[], records: Record<string, string>, covered: readonly string[]): string {
+  if (missed.length === 0) return '';
+  const partial = missed.filter((name) => !unmatched.includes(name));
+  const parts: string[] = [];
+  if (unmatched.length > 0) parts.push(`matches no ${eventList(unmatched)} record`);
+  for (const name of partial) parts.push(`misses ${name} records ${records[name]}`);
+  if (covered.length > 0 && unmatched.length === missed.length) return `covers ${covered.join(', ')} but not ${missed.join(', ')}`;
+  return `${covered.length > 0 ? `covers ${covered.join(', ')} but ` : ''}${parts.join('; ')}`;
+}
+
 function summarize(analysis: FilterAnalysis): string {
   const parts: string[] = [];
   if (analysis.coversRequiredEvents) parts.push(`Covers all ${analysis.requiredEvents.length} required events`);
-  else if (analysis.coveredEvents.length === 0) parts.push(`Covers none of the required events (${analysis.missedEvents.join(', ')})`);
-  else parts.push(`Covers ${analysis.coveredEvents.join(', ')} but not ${analysis.missedEvents.join(', ')}`);
+  else parts.push(`${analysis.missSummary[0].toUpperCase()}${analysis.missSummary.slice(1)}`);
   const firstMiss = analysis.missedEvents[0];
-  if (firstMiss && analysis.coveredEvents.length + analysis.missedEvents.length > 0) parts.push(`${firstMiss}: ${analysis.missReasons[firstMiss]}`);
-  if (analysis.overBroad) parts.push(`over-broad: also matches ${analysis.benignMatched.join(', ')}`);
+  if (firstMiss) parts.push(`${firstMiss}: ${analysis.missReasons[firstMiss]}`);
+  if (analysis.overBroad) parts.push(`over-broad: also matches ${analysis.overBroadExample}`);
   parts.push(analysis.matchesFailedAttempts ? 'counts denied attempts' : 'ignores denied attempts');
   parts.push(analysis.securityHubExact ? 'Security Hub CloudWatch.8 accepts this text' : 'Security Hub CloudWatch.8 will still fail (it demands the exact CIS text)');
   return `${parts.join('; ')}.`;
@@ -170,222 +202,116 @@ function recordMatches(pattern: FilterPattern, record: CloudTrailRecord, reading
   return matchEvent(pattern, JSON.stringify(record), readings) !== undefined;
 }
 
+interface Miss {
+  /** "does not match a PutBucketPolicy record whose $.userIdentity.type is \"Root\"" */
+  reason: string;
+  /** The records missed, in words: "made by the root user". */
+  records: string;
+  /** Whether the filter matches at least one record of the event. */
+  matchesSome: boolean;
+}
+
 /** Why the pattern misses some successful record of the event, or undefined when it matches them all. */
-function findMiss(pattern: FilterPattern, eventName: string, readings: Readings): string | undefined {
-  if (pattern.kind === 'json') return findJsonCounterexample(pattern.expression, eventName, readings);
-  for (const { label, record } of changeRecordVariants(eventName)) {
-    if (!recordMatches(pattern, record, readings)) return `does not match a ${eventName} record made by ${label}`;
-  }
-  return undefined;
+function findMiss(pattern: FilterPattern, eventName: string, readings: Readings): Miss | undefined {
+  if (pattern.kind === 'json') return findJsonMiss(pattern.expression, changeSpace(eventName), readings);
+  const variants = [...changeRecordVariants(eventName).map(({ label, record }) => ({ label: `made by ${label}`, record })), ...hostileVariants(pattern, eventName)];
+  const missed = variants.find(({ record }) => !recordMatches(pattern, record, readings));
+  if (!missed) return undefined;
+  return {
+    reason: `does not match a ${eventName} record ${missed.label}`,
+    records: missed.label,
+    matchesSome: variants.some(({ record }) => recordMatches(pattern, record, readings)),
+  };
 }
 
-// ---------------------------------------------------------------- JSON: witnesses and counterexamples
-
-type PathKey = string | number;
-
-interface Slot {
-  path: PathKey[];
-  /** The conditions whose selector can land on this path. */
-  conditions: JsonCondition[];
-}
-
-function collectConditions(expression: JsonExpression, into: JsonCondition[] = []): JsonCondition[] {
-  if (expression.kind === 'condition') into.push(expression);
-  else for (const operand of expression.operands) collectConditions(operand, into);
-  return into;
-}
-
-/** Whether a path lies in a part of the record that varies from call to call. */
-function isVaryingPath(path: readonly PathKey[]): boolean {
-  const [top] = path;
-  if (typeof top !== 'string') return false;
-  if (VARYING_FIELDS.includes(top)) return true;
-  // resources name the bucket (ARN, account vary) with a fixed type.
-  if (top === 'resources') return path.length >= 3 && path[2] !== 'type';
-  return false;
-}
-
-function pathText(path: readonly PathKey[]): string {
-  return `$${path.map((key) => (typeof key === 'number' ? `[${key}]` : /^[A-Za-z0-9_\-@]+$/.test(key) ? `.${key}` : `.['${key}']`)).join('')}`;
-}
-
-/** The concrete paths a selector can land on in records shaped like `base` (wildcards expanded over its keys). */
-function concretePaths(condition: JsonCondition, base: unknown): PathKey[][] {
-  let paths: Array<{ path: PathKey[]; node: unknown }> = [{ path: [], node: base }];
-  for (const step of condition.selector.steps) {
-    const next: typeof paths = [];
-    for (const { path, node } of paths) {
-      if (step.kind === 'wildcard') {
-        // Keys a record of this event might add only add nodes, which can only make a condition true: they never
-        // help to falsify, so expanding over the base record's keys suffices for counterexamples.
-        if (node !== null && typeof node === 'object') {
-          for (const [key, value] of Object.entries(node as object)) next.push({ path: [...path, Array.isArray(node) ? Number(key) : key], node: value });
-        }
-        continue;
-      }
-      const key = step.kind === 'key' ? step.name : step.index;
-      const value = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key as string] : undefined;
-      next.push({ path: [...path, key], node: value });
-    }
-    paths = next;
-  }
-  return paths.map((entry) => entry.path);
-}
-
-function valueAt(record: unknown, path: readonly PathKey[]): JsonNode {
-  let node: unknown = record;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return ABSENT;
-    if (!Object.prototype.hasOwnProperty.call(node, key)) return ABSENT;
-    node = (node as Record<string, unknown>)[key as string];
-  }
-  return node;
-}
-
-function assign(record: Record<string, unknown>, path: readonly PathKey[], value: JsonNode): void {
-  let node: Record<string, unknown> = record;
-  for (let i = 0; i < path.length - 1; i++) {
-    const key = path[i] as string;
-    let next = node[key];
-    if (next === null || typeof next !== 'object') {
-      if (value === ABSENT) return;
-      next = typeof path[i + 1] === 'number' ? [] : {};
-      node[key] = next;
-    }
-    node = next as Record<string, unknown>;
-  }
-  const last = path[path.length - 1] as string;
-  if (value === ABSENT) {
-    if (Array.isArray(node)) node.splice(Number(last), 1);
-    else delete node[last];
-  } else node[last] = structuredClone(value);
-}
-
-/** The string-level automaton of a test, or a constant outcome for every string. */
-function stringBehaviour(test: ValueTest, readings: Readings): { regex: Regex; negate: boolean } | boolean {
-  if (test.kind !== 'equality') return false;
-  const value = test.value;
-  if (value.kind === 'number') return readings.numberMatchesNumericString ? false : test.op === '!=';
-  if (value.kind === 'string' && value.text === '*') return test.op === '=';
-  const regex = value.kind === 'regex' ? value.regex : stringValueRegex(value, readings);
-  return { regex, negate: test.op === '!=' };
-}
-
-/** Representative code points: one per region of the code-point space that the automata tell apart. */
-function alphabet(regexes: readonly Regex[]): number[] {
-  const cuts = new Set<number>([0]);
-  for (const regex of regexes) {
-    for (const branch of regex.branches) {
-      for (const item of branch) {
-        if (item.kind !== 'atom') continue;
-        for (const [lo, hi] of item.set.ranges) {
-          cuts.add(lo);
-          cuts.add(hi + 1);
-        }
-      }
+/**
+ * Records whose caller-controlled text carries what the pattern excludes (issue 15 point 1): anyone can put any
+ * string in a policy Condition or a User-Agent header, so an exclusion that text can spell lets the change
+ * escape. JSON escaping is applied as CloudTrail writes the record, so a quote in the excluded text is honest.
+ */
+function hostileVariants(pattern: FilterPattern, eventName: string): Array<{ label: string; record: CloudTrailRecord }> {
+  const texts = new Set<string>();
+  if (pattern.kind === 'terms') for (const term of pattern.excluded) texts.add(term.text);
+  if (pattern.kind === 'space') {
+    for (const field of pattern.fields) {
+      if (field.kind !== 'field') continue;
+      for (const { op, value } of field.conditions) if (op === '!=' && value.kind === 'string') texts.add(value.text.replace(/^\*|\*$/g, ''));
     }
   }
-  const sorted = [...cuts].filter((cut) => cut <= 0x10ffff).sort((a, b) => a - b);
-  return sorted.map((start, index) => {
-    const end = (sorted[index + 1] ?? 0x110000) - 1;
-    // Prefer a readable character from the region.
-    for (const preferred of [0x7a, 0x61, 0x30, 0x2d, 0x20]) if (preferred >= start && preferred <= end) return preferred;
-    return start >= 0xd800 && start <= 0xdfff ? Math.min(end, 0xe000) : start;
+  return [...texts].filter((text) => text.trim() !== '').flatMap((text) => {
+    const variants: Array<{ label: string; record: CloudTrailRecord }> = [];
+    const record = s3ChangeRecord(eventName);
+    const request = record.requestParameters as Record<string, unknown>;
+    if (request.bucketPolicy) {
+      const policy = request.bucketPolicy as { Statement: unknown[] };
+      policy.Statement.push({ Sid: 'Note', Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::example-bucket/*`, Condition: { StringLike: { 'aws:UserAgent': text } } });
+      variants.push({ label: `whose policy text contains "${text}"`, record });
+    }
+    const byAgent = s3ChangeRecord(eventName);
+    byAgent.userAgent = `${text} aws-cli/2.15.30`;
+    variants.push({ label: `whose user agent contains "${text}"`, record: byAgent });
+    return variants;
   });
 }
 
-/**
- * One string per achievable outcome of the string automata: breadth-first over their product, so each outcome
- * comes with a shortest string. Undefined when the walk exceeds its bound.
- */
-function stringWitnesses(regexes: readonly Regex[]): string[] | undefined {
-  if (regexes.length === 0) return [''];
-  // The same conditions recur on every slot a wildcard expands to and for every required event: walk once.
-  const cacheKey = regexes.map(regexId).join(',');
-  if (witnessCache.has(cacheKey)) return witnessCache.get(cacheKey);
-  const witnesses = walkStringOutcomes(regexes);
-  if (witnessCache.size >= WITNESS_CACHE_SIZE) witnessCache.delete(witnessCache.keys().next().value!);
-  witnessCache.set(cacheKey, witnesses);
-  return witnesses;
-}
+// ---------------------------------------------------------------- JSON: the record spaces
 
-const WITNESS_CACHE_SIZE = 512;
-const witnessCache = new Map<string, string[] | undefined>();
-// Compiled regexes are shared objects (a parsed pattern keeps its own), so identity is a sound cache key.
-const regexIds = new WeakMap<Regex, number>();
-let nextRegexId = 0;
-function regexId(regex: Regex): number {
-  let id = regexIds.get(regex);
-  if (id === undefined) regexIds.set(regex, (id = nextRegexId++));
-  return id;
-}
-
-function walkStringOutcomes(regexes: readonly Regex[]): string[] | undefined {
-  const letters = alphabet(regexes);
-  const byOutcome = new Map<string, string>();
-  const seen = new Set<string>();
-  let frontier: Array<{ searches: RegexSearch[]; text: string }> = [{ searches: regexes.map((regex) => new RegexSearch(regex)), text: '' }];
-  seen.add(frontier[0].searches.map((search) => search.key()).join('#'));
-  const wanted = 2 ** regexes.length;
-  while (frontier.length > 0) {
-    const next: typeof frontier = [];
-    for (const { searches, text } of frontier) {
-      const outcome = searches.map((search) => (search.matchedAtEnd() ? 1 : 0)).join('');
-      if (!byOutcome.has(outcome)) byOutcome.set(outcome, text);
-      if (byOutcome.size === wanted) return [...byOutcome.values()];
-      for (const letter of letters) {
-        const advanced = searches.map((search) => {
-          const copy = search.clone();
-          copy.advance(letter);
-          return copy;
-        });
-        const key = advanced.map((search) => search.key()).join('#');
-        if (seen.has(key)) continue;
-        if (seen.size >= MAX_AUTOMATON_STATES) return undefined;
-        seen.add(key);
-        next.push({ searches: advanced, text: text + String.fromCodePoint(letter) });
-      }
-    }
-    frontier = next;
+function findJsonMiss(expression: JsonExpression, space: RecordSpace, readings: Readings): Miss | undefined {
+  const eventName = space.base.eventName as string;
+  let found: ReturnType<typeof findRecord>;
+  try {
+    found = findRecord(expression, space, false, readings);
+  } catch (error) {
+    if (!(error instanceof TooComplexError)) throw error;
+    return { reason: `cannot be proven: ${error.message}`, records: `that it cannot prove it matches (${error.message})`, matchesSome: true };
   }
-  return [...byOutcome.values()];
+  if (!found.choice) return undefined;
+  const shown = witnessFields(found.model, found.choice);
+  let matchesSome = true;
+  try {
+    matchesSome = findRecord(expression, space, true, readings).choice !== undefined;
+  } catch (error) {
+    if (!(error instanceof TooComplexError)) throw error;
+  }
+  if (shown.length === 0) return { reason: `does not match a successful ${eventName} record`, records: 'of any kind', matchesSome };
+  return {
+    reason: `does not match a ${eventName} record whose ${shown.map(({ path, value }) => `${path} is ${describeValue(value)}`).join(' and ')}`,
+    records: shown.map(describeRecordBy).join(' and '),
+    matchesSome,
+  };
 }
 
-function numberWitnesses(conditions: readonly JsonCondition[]): number[] {
-  const bounds = new Set<number>([0]);
-  for (const { test } of conditions) {
-    if ((test.kind === 'order' || test.kind === 'equality') && test.value.kind === 'number') bounds.add(test.value.value);
-  }
-  const sorted = [...bounds].sort((a, b) => a - b);
-  const values = new Set<number>(sorted);
-  values.add(sorted[0] - 1);
-  values.add(sorted[sorted.length - 1] + 1);
-  sorted.slice(1).forEach((bound, index) => values.add((bound + sorted[index]) / 2));
-  return [...values];
+interface ShownField {
+  path: string;
+  value: JsonNode;
+  noun?: string;
 }
 
-/**
- * Witness values for one slot: one per outcome of its conditions, keeping only the outcomes with the fewest
- * true conditions (a pattern without negation can only be falsified by making conditions false).
- */
-function slotWitnesses(slot: Slot, baseValue: JsonNode, readings: Readings): JsonNode[] | undefined {
-  const alwaysString = ALWAYS_STRING_PATHS.includes(pathText(slot.path));
-  const behaviours = slot.conditions.map((condition) => stringBehaviour(condition.test, readings));
-  const automata = behaviours.filter((b): b is { regex: Regex; negate: boolean } => typeof b === 'object').map((b) => b.regex);
-  const strings = stringWitnesses(automata);
-  if (!strings) return undefined;
-  const candidates: JsonNode[] = [baseValue, ...strings];
-  if (!alwaysString) candidates.push(ABSENT, null, true, false, {}, ...numberWitnesses(slot.conditions));
-  const outcomes = new Map<string, { value: JsonNode; truth: boolean[] }>();
-  for (const value of candidates) {
-    if (alwaysString && typeof value !== 'string') continue;
-    const truth = slot.conditions.map((condition) => testNode(condition.test, value, readings));
-    const key = truth.map(Number).join('');
-    if (!outcomes.has(key)) outcomes.set(key, { value, truth });
-  }
-  const all = [...outcomes.values()];
-  const dominatedBy = (a: boolean[], b: boolean[]) => a.every((t, i) => !b[i] || t) && a.some((t, i) => t && !b[i]);
-  return all.filter((candidate) => !all.some((other) => dominatedBy(candidate.truth, other.truth))).map((candidate) => candidate.value);
+/** The values of a witness record that differ from the space's base record: what defeats (or trips) the filter. */
+function witnessFields(model: SpaceModel, choice: readonly number[]): ShownField[] {
+  const fields = model.slots.map((slot, i) => ({ path: pathText(slot.path), value: slot.outcomes[choice[i]].value, base: valueAt(model.space.base, slot.path), noun: slot.rule.noun }));
+  // When the base record itself is the witness, every value the pattern reads is what defeats it.
+  const changed = fields.filter(({ value, base }) => !sameValue(value, base));
+  return (changed.length > 0 ? changed : fields).map(({ path, value, noun }) => ({ path, value, ...(noun ? { noun } : {}) }));
+}
+
+const IDENTITY_WORDS: Record<string, string> = {
+  Root: 'the root user',
+  IAMUser: 'an IAM user',
+  AssumedRole: 'an assumed role',
+  Role: 'a role',
+  FederatedUser: 'a federated user',
+  AWSAccount: 'another AWS account',
+  AWSService: 'an AWS service',
+  IdentityCenterUser: 'an IAM Identity Center user',
+};
+
+function describeRecordBy({ path, value, noun }: ShownField): string {
+  if (path === '$.userIdentity.type' && typeof value === 'string') return `made by ${IDENTITY_WORDS[value] ?? `a ${value} identity`}`;
+  if (value === ABSENT) return `without ${path}`;
+  if (noun && path === '$.addendum') return noun;
+  if (noun && path === '$.sessionCredentialFromConsole') return noun;
+  return noun ? `${noun} ${describeValue(value)}` : `whose ${path} is ${describeValue(value)}`;
 }
 
 function describeValue(value: JsonNode): string {
@@ -393,52 +319,85 @@ function describeValue(value: JsonNode): string {
   return JSON.stringify(value);
 }
 
-function findJsonCounterexample(expression: JsonExpression, eventName: string, readings: Readings): string | undefined {
-  const base = s3ChangeRecord(eventName);
-  const slots = new Map<string, Slot>();
-  for (const condition of collectConditions(expression)) {
-    for (const path of concretePaths(condition, base)) {
-      if (!isVaryingPath(path)) continue;
-      const key = JSON.stringify(path);
-      const slot = slots.get(key) ?? { path, conditions: [] };
-      if (!slot.conditions.includes(condition)) slot.conditions.push(condition);
-      slots.set(key, slot);
+function sameValue(a: JsonNode, b: JsonNode): boolean {
+  return a === b || (a !== ABSENT && b !== ABSENT && JSON.stringify(a) === JSON.stringify(b));
+}
+
+// ---------------------------------------------------------------- over-broad
+
+/** Whether a catalog record is itself a bucket-configuration change: a successful S3 write management event on a bucket. */
+function isBucketChange(record: CloudTrailRecord): boolean {
+  const request = record.requestParameters as Record<string, unknown> | null;
+  return record.eventSource === 's3.amazonaws.com' && record.readOnly === false && record.managementEvent === true && record.errorCode === undefined && typeof request?.bucketName === 'string';
+}
+
+/** One record the pattern matches that is not an S3 bucket-configuration change, in words, or undefined. */
+function findOverBroad(pattern: FilterPattern, required: readonly string[], readings: Readings): string | undefined {
+  if (pattern.kind === 'json') {
+    for (const space of nonChangeSpaces()) {
+      let found: ReturnType<typeof findRecord>;
+      try {
+        found = findRecord(pattern.expression, space, true, readings);
+      } catch (error) {
+        if (!(error instanceof TooComplexError)) throw error;
+        return `records it cannot prove it does not match (${space.label}: ${error.message})`;
+      }
+      if (!found.choice) continue;
+      const record = found.model.recordFor(found.choice);
+      const shown = witnessFields(found.model, found.choice).filter(({ path }) => path !== '$.eventName' && path !== '$.eventSource');
+      const extra = shown.length > 0 ? ` whose ${shown.map(({ path, value }) => `${path} is ${describeValue(value)}`).join(' and ')}` : '';
+      const source = found.model.slots.some((slot) => slot.path.length === 1 && slot.path[0] === 'eventSource') || space.base.eventSource === 's3.amazonaws.com' ? String(record.eventSource) : 'another service';
+      return `${article(String(record.eventName))} ${String(record.eventName)} record of ${source} (${space.label})${extra}`;
     }
+    return undefined;
   }
-  // Parents before children, so a child's value is written into whatever its parent became.
-  const ordered = [...slots.values()].sort((a, b) => a.path.length - b.path.length);
-  const witnessSets: JsonNode[][] = [];
-  for (const slot of ordered) {
-    const witnesses = slotWitnesses(slot, valueAt(base, slot.path), readings);
-    if (!witnesses) return `cannot be proven: the conditions on ${pathText(slot.path)} are too complex to analyse`;
-    witnessSets.push(witnesses);
+  const examples = BENIGN_RECORDS.filter((benign) => !required.includes(benign.eventName) && !isBucketChange(benign.record)).map((benign) => ({
+    label: `${article(benign.eventName)} ${benign.eventName} record of ${String(benign.record.eventSource)} (${benign.id})`,
+    record: benign.record,
+  }));
+  const mention = mentionText(pattern);
+  if (mention !== undefined) {
+    const record = structuredClone(nonChangeSpaces()[2].base);
+    record.userAgent = mention;
+    examples.push({ label: `${article(String(record.eventName))} ${String(record.eventName)} record of ${String(record.eventSource)} whose user agent is ${JSON.stringify(mention)}`, record });
   }
-  if (ordered.length === 0) return evaluateJson(expression, base, readings) ? undefined : `does not match a successful ${eventName} record`;
-  const combinations = witnessSets.reduce((product, set) => product * set.length, 1);
-  if (combinations > MAX_COMBINATIONS) return `cannot be proven: it depends on too many fields that vary from call to call (${ordered.map((slot) => pathText(slot.path)).join(', ')})`;
-  const choice = witnessSets.map(() => 0);
-  for (let n = 0; n < combinations; n++) {
-    let rest = n;
-    witnessSets.forEach((set, index) => {
-      choice[index] = rest % set.length;
-      rest = Math.floor(rest / set.length);
-    });
-    const record = structuredClone(base);
-    ordered.forEach((slot, index) => assign(record, slot.path, witnessSets[index][choice[index]]));
-    if (!evaluateJson(expression, record, readings)) {
-      const assigned = ordered.map((slot, index) => ({ slot, value: witnessSets[index][choice[index]] }));
-      // Name the values that defeat the filter: those that differ from the canonical record, or all of them.
-      const changed = assigned.filter(({ slot, value }) => !sameValue(valueAt(base, slot.path), value));
-      const shown = changed.length > 0 ? changed : assigned;
-      if (shown.length === 0) return `does not match a successful ${eventName} record`;
-      return `does not match a ${eventName} record whose ${shown.map(({ slot, value }) => `${pathText(slot.path)} is ${describeValue(value)}`).join(' and ')}`;
-    }
+  return examples.find(({ record }) => recordMatches(pattern, record, readings))?.label;
+}
+
+function article(word: string): string {
+  return /^[AEIOU]/.test(word) ? 'an' : 'a';
+}
+
+/** Text that makes a term or regex pattern match wherever it appears: its terms, or a shortest match of its regex. */
+function mentionText(pattern: FilterPattern): string | undefined {
+  if (pattern.kind === 'terms') {
+    const terms = pattern.required.length > 0 ? pattern.required : pattern.optional.slice(0, 1);
+    return terms.length > 0 ? terms.map((term) => term.text).join(' ') : undefined;
   }
+  if (pattern.kind === 'regex') return shortestMatch(pattern.regex);
   return undefined;
 }
 
-function sameValue(a: JsonNode, b: JsonNode): boolean {
-  return a === b || (a !== ABSENT && b !== ABSENT && JSON.stringify(a) === JSON.stringify(b));
+function shortestMatch(regex: Regex): string | undefined {
+  let frontier: Array<{ search: RegexSearch; text: string }> = [{ search: new RegexSearch(regex), text: '' }];
+  const seen = new Set<string>([frontier[0].search.key()]);
+  const letters = [...new Set(regex.branches.flat().flatMap((item) => (item.kind === 'atom' ? item.set.ranges.map(([lo]) => lo) : [])).concat([0x61]))];
+  while (frontier.length > 0 && seen.size < 2_000) {
+    const next: typeof frontier = [];
+    for (const { search, text } of frontier) {
+      if (search.matchedAtEnd()) return text;
+      for (const letter of letters) {
+        const copy = search.clone();
+        copy.advance(letter);
+        const key = copy.key();
+        if (seen.has(key)) continue;
+        seen.add(key);
+        next.push({ search: copy, text: text + String.fromCodePoint(letter) });
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------- metric values
@@ -465,26 +424,45 @@ export function analyzeMetricValue(pattern: string, metricValue: string, require
     return { rises: false, reason: 'the pattern is invalid' };
   }
   for (const eventName of requiredEvents) {
-    const record = s3ChangeRecord(eventName);
-    let value: unknown;
+    const space = changeSpace(eventName);
     if (text.startsWith('$.')) {
       if (parsed.kind !== 'json') return { rises: false, reason: `metric value ${text} is a JSON field, but the pattern is not a JSON pattern` };
-      let nodes: JsonNode[];
+      let path: Array<string | number>;
       try {
-        nodes = selectNodes(parseSelector(text), record, DEFAULT_READINGS);
+        path = parseSelector(text).steps.map((step) => (step.kind === 'key' ? step.name : step.kind === 'index' ? step.index : '*'));
       } catch (error) {
         return { rises: false, reason: `metric value ${text} is not a valid field reference (${(error as Error).message})` };
       }
-      value = nodes.length === 1 ? nodes[0] : ABSENT;
-    } else {
-      if (parsed.kind !== 'space') return { rises: false, reason: `metric value ${text} names a space-delimited field, but the pattern is not space-delimited` };
-      value = matchEvent(parsed, JSON.stringify(record))?.[text];
+      const problem = path.includes('*') ? `a wildcard, which names no single value` : numericProblem(space, path, eventName);
+      if (problem) return { rises: false, reason: `metric value ${text} is ${problem}, so the metric does not rise` };
+      continue;
     }
-    const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    if (parsed.kind !== 'space') return { rises: false, reason: `metric value ${text} names a space-delimited field, but the pattern is not space-delimited` };
+    const value = matchEvent(parsed, JSON.stringify(space.base))?.[text];
+    const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
     if (!(number > 0)) {
-      return { rises: false, reason: `metric value ${text} is ${value === ABSENT || value === undefined ? 'missing from' : `not a positive number in`} ${eventName} events, so the metric does not rise` };
+      return { rises: false, reason: `metric value ${text} is ${value === undefined ? 'missing from' : 'not a positive number in'} ${eventName} events, so the metric does not rise` };
     }
   }
   return { rises: true };
 }
 
+
+/**
+ * Why a field does not hold a positive number on every record of the event (F5): its range there comes from the
+ * record space, not from one canonical record — a Delete request has no body, so it transfers 0 bytes in.
+ */
+function numericProblem(space: RecordSpace, path: ReadonlyArray<string | number>, eventName: string): string | undefined {
+  const rule = ruleFor(space, path);
+  if (!rule) {
+    const value = valueAt(space.base, path);
+    if (typeof value === 'number' && value > 0) return undefined;
+    return value === ABSENT ? `missing from ${eventName} events` : `not a positive number in ${eventName} events`;
+  }
+  if (rule.domain.kind === 'string' && rule.domain.positiveNumeral && rule.presence === 'always') return undefined;
+  if (rule.domain.kind === 'open' && valueAt(space.base, path) === ABSENT) return `missing from ${eventName} events`;
+  if (rule.domain.kind !== 'number') return `not always a number in ${eventName} events`;
+  if (rule.domain.min <= 0) return `${rule.domain.max <= 0 ? '' : 'as low as '}${rule.domain.min} in ${eventName} events${eventName.startsWith('Delete') ? ' (the request has no body)' : ''}`;
+  if (rule.presence === 'sometimes') return `missing from some ${eventName} events`;
+  return undefined;
+}

@@ -222,13 +222,23 @@ export function stringValueRegex(value: StringValue, readings: Readings): Regex 
 
 // ---------------------------------------------------------------- space-delimited
 
-/** Splits a message into fields: runs of spaces separate; "…" and […] are one field, delimiters removed. */
-export function splitFields(message: string): string[] {
+/**
+ * Splits a message into fields: runs of spaces separate; "…" and […] are one field, delimiters removed. With a
+ * `limit`, the field at that position takes the rest of the line as written (A7).
+ */
+export function splitFields(message: string, limit = Infinity): string[] {
   const fields: string[] = [];
   let at = 0;
   while (at < message.length) {
     while (at < message.length && message[at] === ' ') at++;
     if (at >= message.length) break;
+    if (fields.length === limit - 1 && message.slice(at).includes(' ')) {
+      const rest = message.slice(at).trimEnd();
+      if (splitFields(rest).length > 1) {
+        fields.push(rest);
+        break;
+      }
+    }
     const open = message[at];
     const close = open === '"' ? '"' : open === '[' ? ']' : undefined;
     if (close) {
@@ -247,12 +257,12 @@ export function splitFields(message: string): string[] {
 }
 
 function matchSpaceDelimited(pattern: readonly SpaceField[], message: string, readings: Readings): Record<string, string> | undefined {
-  const fields = splitFields(message);
   const ellipsis = pattern.findIndex((field) => field.kind === 'ellipsis');
+  const fields = splitFields(message, ellipsis < 0 && !readings.spaceDelimitedWholeMessage ? pattern.length : Infinity);
   // Which message field each pattern field stands for: before "..." from the start, after it from the end.
   const slots: Array<{ field: SpaceField; index: number }> = [];
   if (ellipsis < 0) {
-    if (readings.spaceDelimitedWholeMessage ? fields.length !== pattern.length : fields.length < pattern.length) return undefined;
+    if (fields.length !== pattern.length) return undefined;
     pattern.forEach((field, index) => slots.push({ field, index }));
   } else {
     const after = pattern.length - ellipsis - 1;

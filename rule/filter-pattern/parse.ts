@@ -1,4 +1,5 @@
 import { FilterPatternError } from './errors';
+import { UNQUOTED_VALUE_CHARACTER } from './readings';
 import { parseRegex, type Regex } from './regex';
 
 /**
@@ -353,7 +354,16 @@ class JsonParser {
       const opAt = c.at;
       const op = c.readComparisonOp();
       if (!op) return this.unexpected(`an operator (= != < > <= >=), IS or NOT EXISTS after ${selector.text}`);
+      const valueAt = (c.skipSpace(), c.at);
       const value = c.readValue(/[\s(){}"]/);
+      if (value.kind === 'string' && !value.quoted) {
+        const bad = [...value.text].findIndex((ch) => !UNQUOTED_VALUE_CHARACTER.test(ch));
+        if (bad >= 0) {
+          const ch = [...value.text][bad];
+          const at = valueAt + [...value.text].slice(0, bad).join('').length;
+          c.fail(`unquoted value "${value.text}" contains "${ch}", which CloudWatch Logs accepts only inside double quotes${ch === '$' ? ' (a value cannot refer to another field)' : ''}`, at, ch);
+        }
+      }
       if (op === '=' || op === '!=') test = { kind: 'equality', op, value };
       else if (value.kind !== 'number') c.fail(`"${op}" compares numbers; the value must be a number`, opAt, op);
       else test = { kind: 'order', op, value };

@@ -17,7 +17,11 @@ export interface Readings {
   midValueStarIsLiteral: boolean;
   /** A6: `$.*` / `[*]` select one level (direct children), not every descendant. */
   wildcardSelectsOneLevel: boolean;
-  /** A7: a space-delimited pattern without `...` must account for every field of the message. */
+  /**
+   * A7: a space-delimited pattern without `...` must account for every field of the message (archived docs) —
+   * false: the last field takes the rest of the line, so `[w1=ERROR, w2]` matches longer lines whose first word is
+   * ERROR (current docs page; docs/spec/filter-patterns.md A7).
+   */
   spaceDelimitedWholeMessage: boolean;
   /** A12: a number literal compares only with JSON numbers, a string only with JSON strings (no coercion). */
   numberMatchesNumericString: boolean;
@@ -32,7 +36,16 @@ export const DEFAULT_READINGS: Readonly<Readings> = Object.freeze({
   notEqualsOnAbsentKey: false,
   midValueStarIsLiteral: true,
   wildcardSelectsOneLevel: true,
-  spaceDelimitedWholeMessage: true,
+  spaceDelimitedWholeMessage: false,
   numberMatchesNumericString: false,
   starMatchesNonStrings: true,
 });
+
+/**
+ * A13: the characters a JSON comparison value may contain without double quotes. The docs ask for quotes around
+ * strings with characters other than letters and digits, yet AWS's own examples leave `s3.amazonaws.com`,
+ * `123.123.*` and `us-east-1` bare; `_` and `:`/`/` (ARNs, paths) are read as accepted too. Anything else — `$`
+ * (so `{ $.a = $.b }` is not a comparison of two fields), `@`, `\`, quotes, non-ASCII — makes the pattern invalid.
+ * A parse-time reading, not a flag: it decides what is a pattern at all.
+ */
+export const UNQUOTED_VALUE_CHARACTER = /^[A-Za-z0-9_.\-*:/]$/;

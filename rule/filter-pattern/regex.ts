@@ -334,23 +334,38 @@ export class RegexSearch {
   }
 
   clone(): RegexSearch {
-    const copy = Object.create(RegexSearch.prototype) as RegexSearch;
-    Object.assign(copy, {
-      regex: this.regex,
-      items: this.items,
-      position: this.position,
-      found: this.found,
-      entries: this.entries.map((list, k) => list.slice(this.heads[k])),
-      heads: this.items.map(() => 0),
-    });
-    return copy;
+    // The analysis clones states by the thousand: copy only the live entries, sharing nothing mutable.
+    const copy = Object.create(RegexSearch.prototype) as { -readonly [K in keyof RegexSearch]: RegexSearch[K] } & Record<string, unknown>;
+    const count = this.entries.length;
+    const entries: number[][] = new Array(count);
+    const heads: number[] = new Array(count);
+    for (let k = 0; k < count; k++) {
+      const list = this.entries[k];
+      const head = this.heads[k];
+      entries[k] = head === list.length ? [] : head === 0 ? list.slice() : list.slice(head);
+      heads[k] = 0;
+    }
+    copy.regex = this.regex;
+    copy.items = this.items;
+    copy.position = this.position;
+    copy.found = this.found;
+    copy.entries = entries;
+    copy.heads = heads;
+    return copy as unknown as RegexSearch;
   }
 
   /** Identifies the state by what can still happen (relative counts), not by absolute positions. */
   key(): string {
     if (this.found) return 'found';
     const t = this.position;
-    return `${t === 0 ? 's' : 'm'}|${this.entries.map((list, k) => list.slice(this.heads[k]).map((e) => t - e).join(',')).join(';')}`;
+    // Past its minimum, how long an unbounded atom has run no longer matters: cap it, so the states stay finite.
+    return `${t === 0 ? 's' : 'm'}|${this.entries
+      .map((list, k) => {
+        const item = this.items[k];
+        const cap = item && item.kind === 'atom' && item.max === Infinity ? item.min : Infinity;
+        return list.slice(this.heads[k]).map((e) => Math.min(t - e, cap)).join(',');
+      })
+      .join(';')}`;
   }
 }
 
@@ -362,4 +377,60 @@ export function regexTest(regex: Regex, text: string): boolean {
     if (search.matched) return true;
   }
   return search.matchedAtEnd();
+}
+
+/**
+ * A search state machine built on demand: each distinct search state (by `key`) becomes a numbered state, and
+ * each transition is computed once. The coverage analysis walks products of these, so it pays for a regex's
+ * states, not for every path to them.
+ */
+export class LazyDfa {
+  private readonly states: RegexSearch[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly transitions: Array<Map<number, number>> = [];
+  private readonly accepting: boolean[] = [];
+
+  constructor(regex: Regex) {
+    this.intern(new RegexSearch(regex));
+  }
+
+  get size(): number {
+    return this.states.length;
+  }
+
+  /** Whether the text that led to `state` contains a match. */
+  accepts(state: number): boolean {
+    return this.accepting[state];
+  }
+
+  step(state: number, code: number): number {
+    const known = this.transitions[state].get(code);
+    if (known !== undefined) return known;
+    const next = this.states[state].clone();
+    next.advance(code);
+    const id = this.intern(next);
+    this.transitions[state].set(code, id);
+    return id;
+  }
+
+  private intern(search: RegexSearch): number {
+    const key = search.key();
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.states.length;
+      this.states.push(search);
+      this.ids.set(key, id);
+      this.transitions.push(new Map());
+      this.accepting.push(search.matchedAtEnd());
+    }
+    return id;
+  }
+}
+
+const dfas = new WeakMap<Regex, LazyDfa>();
+/** The one lazy state machine of a compiled regex (compiled regexes are shared objects). */
+export function dfaOf(regex: Regex): LazyDfa {
+  let dfa = dfas.get(regex);
+  if (!dfa) dfas.set(regex, (dfa = new LazyDfa(regex)));
+  return dfa;
 }

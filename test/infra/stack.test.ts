@@ -141,10 +141,11 @@ describe('the rule bundle', () => {
     expect(sources.filter((source) => /aws-cdk-lib|constructs|cdk-nag|@aws-sdk|[\\/]test[\\/]|jest|infra[\\/]/.test(source))).toEqual([]);
   });
 
-  // 100 KB until the Security Hub finding (issue 12: its builder and writes add about 8 KB; its validator stays out).
-  test("stays under the 110 KB target", () => {
+  // 100 KB until this round: the Security Hub finding's builder and writes (about 8 KB; its validator stays out), the
+  // record-space model and coverage search (about 16 KB) and the per-link delivery checks.
+  test("stays under the 140 KB target", () => {
     const bytes = fs.statSync(path.join(bundle(), 'index.js')).size;
-    expect(bytes).toBeLessThan(110_000);
+    expect(bytes).toBeLessThan(140_000);
   });
 
   test('requires nothing but the AWS SDK and Node.js built-ins, which the runtime provides', () => {

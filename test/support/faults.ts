@@ -120,19 +120,20 @@ export const HOSTILE_FILTERS: readonly HostileFilter[] = [
     name: 'pathological-regex',
     pattern: `{ ($.eventName = PutBucketPolicy || $.eventName = DeleteBucketPolicy) && $.userAgent != %${'a*'.repeat(20)}b% }`,
     metricName: 'Regex',
-    explained: /filter "pathological-regex" matches no PutBucketPolicy or DeleteBucketPolicy record \(PutBucketPolicy: does not match a PutBucketPolicy record whose \$\.userAgent is "b"\)/,
+    explained: /filter "pathological-regex" misses PutBucketPolicy records whose user agent is "b"/,
   },
   {
     name: 'ÜberFilter-監視',
-    pattern: '{ ($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy") && $.requestParameters.bucketName != "ünïcödé-bücket" }',
+    // Not the bucket name: S3 bucket names are ASCII, so excluding a Unicode one excludes nothing (issue 15).
+    pattern: '{ ($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy") && $.userAgent != "ünïcödé-agent" }',
     metricName: 'Unicode',
-    explained: /filter "ÜberFilter-監視" matches no PutBucketPolicy or DeleteBucketPolicy record \(PutBucketPolicy: does not match a PutBucketPolicy record whose \$\.requestParameters\.bucketName is "ünïcödé-bücket"\)/,
+    explained: /filter "ÜberFilter-監視" misses PutBucketPolicy records whose user agent is "ünïcödé-agent"/,
   },
   {
     name: 'over-broad',
     pattern: '{ $.eventName = *BucketPolicy }',
     metricName: 'OverBroad',
-    explained: /filter "over-broad" is over-broad: it also matches benign records \(ben-GetBucketPolicy/,
+    explained: /filter "over-broad" is over-broad: it also matches a GetBucketPolicy record of s3\.amazonaws\.com/,
   },
   {
     name: 'long-1024',

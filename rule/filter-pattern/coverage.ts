@@ -1,0 +1,495 @@
+import { ruleFor, type FieldRule, type RecordSpace, type ValueDomain } from '../events/record-space';
+import { ABSENT, stringValueRegex, testNode, type JsonNode } from './match';
+import type { JsonCondition, JsonExpression } from './parse';
+import type { Readings } from './readings';
+import { dfaOf, parseRegex, regexTest, type Regex } from './regex';
+
+/**
+ * Does some record of a space make a JSON pattern true (or false)? Decided exactly over the space's varying fields
+ * (rule/events/record-space.ts), in time that does not grow with the product of their values.
+ *
+ * 1. Each concrete path the pattern reads that the space leaves free is a slot. The pattern's truth depends only
+ *    on the truth of its conditions, so each slot is reduced to its distinct outcomes: one value per achievable
+ *    vector of its conditions' truths, found from the product of their automata with the field's domain (only
+ *    values CloudTrail can write: bucket names, region codes, addresses, ARNs, numbers in range, absence where a
+ *    field is optional). Paths the space fixes become constants.
+ * 2. The pattern has no negation, so only the outcomes with the fewest true conditions can falsify it and only
+ *    those with the most can satisfy it.
+ * 3. A search assigns slots one at a time, splits a conjunction of goals into groups that share no unassigned
+ *    slot and solves each group alone (fields are independent), and remembers sub-goals that failed. Its cost
+ *    follows the pattern's structure, not the product of the fields' values.
+ */
+
+type PathKey = string | number;
+
+export interface Outcome {
+  value: JsonNode;
+  truth: boolean[];
+}
+
+export interface Slot {
+  path: PathKey[];
+  rule: FieldRule;
+  conditions: JsonCondition[];
+  /** Every distinct outcome (first the base record's value when CloudTrail can write it). */
+  outcomes: Outcome[];
+}
+
+type Node =
+  | { kind: 'const'; id: number; value: boolean; slots: number[] }
+  | { kind: 'atom'; id: number; slot: number; condition: number; slots: number[] }
+  | { kind: 'and' | 'or'; id: number; children: Node[]; slots: number[] };
+
+export class TooComplexError extends Error {
+  override name = 'TooComplexError';
+}
+
+/** Bounds that keep one analysis within its time budget; beyond them it fails closed, saying so. */
+const MAX_AUTOMATON_STATES = 4_000;
+const MAX_SEARCH_STEPS = 200_000;
+
+export interface SpaceModel {
+  space: RecordSpace;
+  slots: Slot[];
+  /** The record with the chosen outcome of each slot (slots not named keep the base record's value). */
+  recordFor(choice: ReadonlyArray<number>): Record<string, unknown>;
+}
+
+/** The slots a pattern reads in a space and their outcomes: what both the search and a brute-force check use. */
+export function modelSpace(expression: JsonExpression, space: RecordSpace, readings: Readings): { model: SpaceModel; root: Node } {
+  const slots: Slot[] = [];
+  const slotIndex = new Map<string, number>();
+  let nextId = 0;
+  const slotOf = (path: PathKey[], rule: FieldRule): number => {
+    const key = JSON.stringify(path);
+    let index = slotIndex.get(key);
+    if (index === undefined) {
+      index = slots.length;
+      slots.push({ path, rule, conditions: [], outcomes: [] });
+      slotIndex.set(key, index);
+    }
+    return index;
+  };
+  const build = (expr: JsonExpression): Node => {
+    if (expr.kind === 'condition') {
+      const atoms: Node[] = concretePaths(expr, space).map((path) => {
+        const rule = ruleFor(space, path);
+        if (!rule) return { kind: 'const', id: nextId++, value: testNode(expr.test, valueAt(space.base, path), readings), slots: [] };
+        const slot = slotOf(path, rule);
+        let condition = slots[slot].conditions.indexOf(expr);
+        if (condition < 0) condition = slots[slot].conditions.push(expr) - 1;
+        return { kind: 'atom', id: nextId++, slot, condition, slots: [slot] };
+      });
+      return simplify('or', atoms, () => nextId++);
+    }
+    return simplify(expr.kind, expr.operands.map(build), () => nextId++);
+  };
+  const root = build(expression);
+  for (const slot of slots) slot.outcomes = slotOutcomes(slot, valueAt(space.base, slot.path), readings);
+  // Parents before children, so a child's value is written into whatever its parent became.
+  const order = slots.map((_, i) => i).sort((a, b) => slots[a].path.length - slots[b].path.length);
+  const recordFor = (choice: ReadonlyArray<number>) => {
+    const record = structuredClone(space.base);
+    for (const i of order) if (choice[i] >= 0) assign(record, slots[i].path, slots[i].outcomes[choice[i]].value);
+    return record;
+  };
+  return { model: { space, slots, recordFor }, root };
+}
+
+function simplify(kind: 'and' | 'or', children: Node[], id: () => number): Node {
+  const absorbing = kind === 'or';
+  const kept: Node[] = [];
+  for (const child of children) {
+    if (child.kind === 'const') {
+      if (child.value === absorbing) return child;
+      continue;
+    }
+    if (child.kind === kind) kept.push(...child.children);
+    else kept.push(child);
+  }
+  if (kept.length === 0) return { kind: 'const', id: id(), value: !absorbing, slots: [] };
+  if (kept.length === 1) return kept[0];
+  return { kind, id: id(), children: kept, slots: [...new Set(kept.flatMap((child) => child.slots))].sort((a, b) => a - b) };
+}
+
+/**
+ * A record of the space on which the pattern is `want`, as the choice of outcome per slot (-1: base value), or
+ * undefined when there is none. Throws TooComplexError beyond the search bound.
+ */
+export function findRecord(expression: JsonExpression, space: RecordSpace, want: boolean, readings: Readings): { model: SpaceModel; choice?: number[] } {
+  const { model, root } = modelSpace(expression, space, readings);
+  const choices = model.slots.map((slot) => extremeOutcomes(slot.outcomes, want));
+  const failed = new Set<string>();
+  let steps = 0;
+  const truthOf = (node: Node, asg: Int32Array): boolean | undefined => {
+    switch (node.kind) {
+      case 'const':
+        return node.value;
+      case 'atom':
+        return asg[node.slot] < 0 ? undefined : model.slots[node.slot].outcomes[asg[node.slot]].truth[node.condition];
+      default: {
+        let unknown = false;
+        for (const child of node.children) {
+          const value = truthOf(child, asg);
+          if (value === undefined) unknown = true;
+          else if (value === (node.kind === 'or')) return value;
+        }
+        return unknown ? undefined : node.kind === 'and';
+      }
+    }
+  };
+  const memoKey = (ids: string, slotIds: readonly number[], asg: Int32Array) => `${ids}|${slotIds.map((s) => asg[s]).join(',')}`;
+  const withChoice = (asg: Int32Array, slot: number, outcome: number) => {
+    const next = asg.slice();
+    next[slot] = outcome;
+    return next;
+  };
+
+  const solve = (node: Node, asg: Int32Array): Int32Array | undefined => {
+    const value = truthOf(node, asg);
+    if (value !== undefined) return value === want ? asg : undefined;
+    if (++steps > MAX_SEARCH_STEPS) throw new TooComplexError('too many alternatives to search');
+    if (node.kind === 'atom') {
+      for (const outcome of choices[node.slot]) {
+        if (model.slots[node.slot].outcomes[outcome].truth[node.condition] === want) return withChoice(asg, node.slot, outcome);
+      }
+      return undefined;
+    }
+    if (node.kind === 'const') return undefined;
+    // "Some child" when an and must be false or an or true; "every child" otherwise.
+    if ((node.kind === 'and') !== want) {
+      const key = memoKey(`${node.id}`, node.slots, asg);
+      if (failed.has(key)) return undefined;
+      for (const child of node.children) {
+        const found = solve(child, asg);
+        if (found) return found;
+      }
+      failed.add(key);
+      return undefined;
+    }
+    return solveAll(node.children, asg);
+  };
+
+  /** Every goal at once: independent groups separately, otherwise branch on the slot most goals share. */
+  const solveAll = (goals: readonly Node[], asg: Int32Array): Int32Array | undefined => {
+    const pending: Node[] = [];
+    for (const goal of goals) {
+      const value = truthOf(goal, asg);
+      if (value === undefined) pending.push(goal);
+      else if (value !== want) return undefined;
+    }
+    if (pending.length === 0) return asg;
+    if (pending.length === 1) return solve(pending[0], asg);
+    const slotIds = [...new Set(pending.flatMap((goal) => goal.slots))].sort((a, b) => a - b);
+    const key = memoKey(pending.map((goal) => goal.id).join(','), slotIds, asg);
+    if (failed.has(key)) return undefined;
+    if (++steps > MAX_SEARCH_STEPS) throw new TooComplexError('too many alternatives to search');
+    const groups = independentGroups(pending, asg);
+    let result: Int32Array | undefined;
+    if (groups.length > 1) {
+      result = asg;
+      for (const group of groups) {
+        result = solveAll(group, result);
+        if (!result) break;
+      }
+    } else {
+      const counts = new Map<number, number>();
+      for (const goal of pending) for (const slot of goal.slots) if (asg[slot] < 0) counts.set(slot, (counts.get(slot) ?? 0) + 1);
+      const [branch] = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
+      for (const outcome of choices[branch]) {
+        result = solveAll(pending, withChoice(asg, branch, outcome));
+        if (result) break;
+      }
+    }
+    if (!result) failed.add(key);
+    return result;
+  };
+
+  const start = new Int32Array(model.slots.length).fill(-1);
+  const found = solve(root, start);
+  if (!found) return { model };
+  // Slots the search left open take the base record's value when CloudTrail can write it, else any outcome.
+  const choice = [...found].map((outcome, slot) => (outcome >= 0 ? outcome : 0));
+  return { model, choice };
+}
+
+function independentGroups(goals: readonly Node[], asg: Int32Array): Node[][] {
+  const parent = goals.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const owner = new Map<number, number>();
+  goals.forEach((goal, i) => {
+    for (const slot of goal.slots) {
+      if (asg[slot] >= 0) continue;
+      const other = owner.get(slot);
+      if (other === undefined) owner.set(slot, i);
+      else parent[find(i)] = find(other);
+    }
+  });
+  const groups = new Map<number, Node[]>();
+  goals.forEach((goal, i) => {
+    const root = find(i);
+    groups.set(root, [...(groups.get(root) ?? []), goal]);
+  });
+  return [...groups.values()];
+}
+
+/** The outcomes with the fewest true conditions (to falsify) or the most (to satisfy), by index. */
+function extremeOutcomes(outcomes: readonly Outcome[], want: boolean): number[] {
+  const beats = (a: boolean[], b: boolean[]) => (want ? a.every((t, i) => t || !b[i]) && a.some((t, i) => t && !b[i]) : a.every((t, i) => !t || b[i]) && a.some((t, i) => !t && b[i]));
+  return outcomes.map((_, i) => i).filter((i) => !outcomes.some((other) => beats(other.truth, outcomes[i].truth)));
+}
+
+// ---------------------------------------------------------------- outcomes of one slot
+
+/** Whether a condition compares strings as an exact text (then the text itself is its only interesting value). */
+function exactText(condition: JsonCondition): string | undefined {
+  const { test } = condition;
+  if (test.kind !== 'equality' || test.value.kind !== 'string' || test.value.text.includes('*')) return undefined;
+  return test.value.text;
+}
+
+const compiledDomains = new Map<string, { pattern: Regex; excluded: Regex[] }>();
+function compiledDomain(domain: Extract<ValueDomain, { kind: 'string' }>): { pattern: Regex; excluded: Regex[] } {
+  const key = `${domain.pattern}\u0000${(domain.excluded ?? []).join('\u0000')}`;
+  let compiled = compiledDomains.get(key);
+  if (!compiled) compiledDomains.set(key, (compiled = { pattern: parseRegex(domain.pattern, 0), excluded: (domain.excluded ?? []).map((source) => parseRegex(source, 0)) }));
+  return compiled;
+}
+
+/** The same conditions on the same kind of field recur for every event and space, and across patterns: compute once. */
+const OUTCOME_CACHE_SIZE = 1_024;
+const outcomeCache = new Map<string, Outcome[]>();
+
+function slotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings): Outcome[] {
+  const key = JSON.stringify([slot.rule.domain, slot.rule.presence, slot.conditions.map((condition) => condition.text), baseValue === ABSENT ? '\u0000absent' : baseValue, readings]);
+  const cached = outcomeCache.get(key);
+  if (cached) return cached;
+  const outcomes = computeSlotOutcomes(slot, baseValue, readings);
+  if (outcomeCache.size >= OUTCOME_CACHE_SIZE) outcomeCache.delete(outcomeCache.keys().next().value!);
+  outcomeCache.set(key, outcomes);
+  return outcomes;
+}
+
+function computeSlotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings): Outcome[] {
+  const { domain, presence } = slot.rule;
+  const candidates: JsonNode[] = [];
+  const stringDomain = domain.kind === 'string' ? compiledDomain(domain) : undefined;
+  const inDomain = (value: JsonNode): boolean => {
+    if (value === ABSENT) return presence === 'sometimes';
+    switch (domain.kind) {
+      case 'open':
+        return true;
+      case 'boolean':
+        return typeof value === 'boolean';
+      case 'number':
+        return typeof value === 'number' && value >= domain.min && value <= domain.max;
+      case 'string':
+        return typeof value === 'string' && regexTest(stringDomain!.pattern, value) && !stringDomain!.excluded.some((regex) => regexTest(regex, value));
+    }
+  };
+  candidates.push(baseValue);
+  const exact = slot.conditions.map(exactText).filter((text): text is string => text !== undefined);
+  if (domain.kind === 'string' || domain.kind === 'open') {
+    candidates.push(...exact);
+    const extremes = extremeStrings(slot.conditions, readings).filter(inDomain);
+    const truths = extremes.map((value) => slot.conditions.map((condition) => testNode(condition.test, value, readings)));
+    // A value with every condition false is the only outcome that matters for falsifying, one with every condition
+    // true the only one for satisfying: when both exist, no walk is needed.
+    if (truths.some((truth) => truth.every((t) => !t)) && truths.some((truth) => truth.every(Boolean))) candidates.push(...extremes);
+    else {
+      const automata = slot.conditions.filter((condition) => exactText(condition) === undefined).flatMap((condition) => stringAutomaton(condition, readings));
+      const strings = stringWitnesses(automata, stringDomain, new Set(exact), typeof baseValue === 'string' ? baseValue : undefined);
+      if (!strings) throw new TooComplexError(`the conditions on ${pathText(slot.path)} are too complex to analyse`);
+      candidates.push(...strings);
+    }
+  }
+  if (domain.kind === 'number' || domain.kind === 'open') candidates.push(...numberWitnesses(slot.conditions, domain.kind === 'number' ? domain : undefined));
+  if (domain.kind === 'boolean' || domain.kind === 'open') candidates.push(true, false);
+  if (domain.kind === 'open') candidates.push(null, {});
+  candidates.push(ABSENT);
+  const outcomes = new Map<string, Outcome>();
+  for (const value of candidates) {
+    if (!inDomain(value)) continue;
+    const truth = slot.conditions.map((condition) => testNode(condition.test, value, readings));
+    const key = truth.map(Number).join('');
+    if (!outcomes.has(key)) outcomes.set(key, { value, truth });
+  }
+  return [...outcomes.values()];
+}
+
+/**
+ * Strings that try to make every wildcard condition false, and every one true: the needed texts joined (those at
+ * the start first, those at the end last), and a text without any of them. Checked by the caller, never trusted.
+ */
+function extremeStrings(conditions: readonly JsonCondition[], readings: Readings): string[] {
+  const join = (wantTrue: boolean): string => {
+    const starts: string[] = [];
+    const middles: string[] = [];
+    const ends: string[] = [];
+    for (const { test } of conditions) {
+      if (test.kind !== 'equality' || test.value.kind !== 'string' || test.value.text === '*') continue;
+      // Include the text when the condition is true with it (=) and we want true, or false with it (!=) and we want false.
+      if ((test.op === '=') !== wantTrue) continue;
+      const text = test.value.text;
+      const leading = text.startsWith('*');
+      const trailing = text.length > 1 && text.endsWith('*');
+      const core = readings.midValueStarIsLiteral ? text.slice(leading ? 1 : 0, trailing ? -1 : undefined) : text.replace(/\*/g, '');
+      (leading && trailing ? middles : leading ? ends : trailing ? starts : middles).push(core);
+    }
+    return [...starts, ...middles, ...ends].join('~');
+  };
+  return [join(false), join(true), '~'];
+}
+
+/** The automaton a condition applies to strings, if its outcome on strings is not constant. */
+function stringAutomaton(condition: JsonCondition, readings: Readings): Regex[] {
+  const { test } = condition;
+  if (test.kind !== 'equality') return [];
+  const value = test.value;
+  if (value.kind === 'number') return [];
+  if (value.kind === 'regex') return [value.regex];
+  if (value.text === '*') return [];
+  return [stringValueRegex(value, readings)];
+}
+
+/** Representative code points: one per region of the code-point space that the automata tell apart. */
+function alphabet(regexes: readonly Regex[]): number[] {
+  const cuts = new Set<number>([0]);
+  for (const regex of regexes) {
+    for (const branch of regex.branches) {
+      for (const item of branch) {
+        if (item.kind !== 'atom') continue;
+        for (const [lo, hi] of item.set.ranges) {
+          cuts.add(lo);
+          cuts.add(hi + 1);
+        }
+      }
+    }
+  }
+  const sorted = [...cuts].filter((cut) => cut <= 0x10ffff).sort((a, b) => a - b);
+  return sorted.map((start, index) => {
+    const end = (sorted[index + 1] ?? 0x110000) - 1;
+    // Prefer a readable character from the region.
+    for (const preferred of [0x7a, 0x61, 0x30, 0x2d, 0x20]) if (preferred >= start && preferred <= end) return preferred;
+    return start >= 0xd800 && start <= 0xdfff ? Math.min(end, 0xe000) : start;
+  });
+}
+
+/**
+ * One string per achievable outcome of the conditions' automata among the strings of the domain (and not one of
+ * the exact texts, which are candidates of their own): breadth-first over the product of the automata, so each
+ * outcome comes with a shortest string. Undefined when the walk exceeds its bound.
+ */
+function stringWitnesses(regexes: readonly Regex[], domain: { pattern: Regex; excluded: Regex[] } | undefined, exact: ReadonlySet<string>, seed?: string): string[] | undefined {
+  const all = [...regexes, ...(domain ? [domain.pattern, ...domain.excluded] : [])];
+  const byOutcome = new Map<string, string>();
+  const wanted = 2 ** regexes.length;
+  // The base record's value usually settles the common case (no automaton, or all of them false) without a walk.
+  if (seed !== undefined && !exact.has(seed) && (!domain || (regexTest(domain.pattern, seed) && !domain.excluded.some((regex) => regexTest(regex, seed))))) {
+    byOutcome.set(regexes.map((regex) => Number(regexTest(regex, seed))).join(''), seed);
+    if (byOutcome.size === wanted) return [seed];
+  }
+  const letters = alphabet(all);
+  const machines = all.map(dfaOf);
+  const start = machines.map(() => 0);
+  const seen = new Set<string>([start.join(',')]);
+  let frontier: Array<{ states: number[]; text: string }> = [{ states: start, text: '' }];
+  while (frontier.length > 0) {
+    const next: typeof frontier = [];
+    for (const { states, text } of frontier) {
+      const ends = states.map((state, i) => machines[i].accepts(state));
+      const accepted = !domain || (ends[regexes.length] && !ends.slice(regexes.length + 1).some(Boolean));
+      if (accepted && !exact.has(text)) {
+        const outcome = ends.slice(0, regexes.length).map(Number).join('');
+        if (!byOutcome.has(outcome)) byOutcome.set(outcome, text);
+        if (byOutcome.size === wanted) return [...byOutcome.values()];
+      }
+      for (const letter of letters) {
+        const advanced = states.map((state, i) => machines[i].step(state, letter));
+        const key = advanced.join(',');
+        if (seen.has(key)) continue;
+        if (seen.size >= MAX_AUTOMATON_STATES) return undefined;
+        seen.add(key);
+        next.push({ states: advanced, text: text + String.fromCodePoint(letter) });
+      }
+    }
+    frontier = next;
+  }
+  return [...byOutcome.values()];
+}
+
+function numberWitnesses(conditions: readonly JsonCondition[], range?: { min: number; max: number }): number[] {
+  const bounds = new Set<number>(range ? [range.min, range.max] : [0]);
+  for (const { test } of conditions) {
+    if ((test.kind === 'order' || test.kind === 'equality') && test.value.kind === 'number') bounds.add(test.value.value);
+  }
+  const sorted = [...bounds].sort((a, b) => a - b);
+  const values = new Set<number>(sorted);
+  values.add(sorted[0] - 1);
+  values.add(sorted[sorted.length - 1] + 1);
+  sorted.slice(1).forEach((bound, index) => {
+    values.add((bound + sorted[index]) / 2);
+    // Byte counts are integers: the integers next to each bound stand for the open intervals between them.
+    values.add(bound - 1);
+    values.add(sorted[index] + 1);
+  });
+  return [...values];
+}
+
+// ---------------------------------------------------------------- paths
+
+/** The concrete paths a selector can land on in records shaped like the space's base (wildcards expanded). */
+function concretePaths(condition: JsonCondition, space: RecordSpace): PathKey[][] {
+  let paths: Array<{ path: PathKey[]; node: unknown }> = [{ path: [], node: space.base }];
+  for (const step of condition.selector.steps) {
+    const next: typeof paths = [];
+    for (const { path, node } of paths) {
+      if (step.kind === 'wildcard') {
+        // Children a record adds beyond the base record's can only make a wildcard condition true; where the base
+        // has none but the field varies, one stands for them all.
+        if (node !== null && typeof node === 'object' && Object.keys(node as object).length > 0) {
+          for (const [key, value] of Object.entries(node as object)) next.push({ path: [...path, Array.isArray(node) ? Number(key) : key], node: value });
+        } else if (ruleFor(space, [...path, 'x'])) next.push({ path: [...path, 'x'], node: undefined });
+        continue;
+      }
+      const key = step.kind === 'key' ? step.name : step.index;
+      const value = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key as string] : undefined;
+      next.push({ path: [...path, key], node: value });
+    }
+    paths = next;
+  }
+  return paths.map((entry) => entry.path);
+}
+
+export function valueAt(record: unknown, path: readonly PathKey[]): JsonNode {
+  let node: unknown = record;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return ABSENT;
+    if (!Object.prototype.hasOwnProperty.call(node, key)) return ABSENT;
+    node = (node as Record<string, unknown>)[key as string];
+  }
+  return node;
+}
+
+function assign(record: Record<string, unknown>, path: readonly PathKey[], value: JsonNode): void {
+  let node: Record<string, unknown> = record;
+  for (let i = 0; i < path.length - 1; i++) {
+    const key = path[i] as string;
+    let next = node[key];
+    if (next === null || typeof next !== 'object') {
+      if (value === ABSENT) return;
+      next = typeof path[i + 1] === 'number' ? [] : {};
+      node[key] = next;
+    }
+    node = next as Record<string, unknown>;
+  }
+  const last = path[path.length - 1] as string;
+  if (value === ABSENT) {
+    if (Array.isArray(node)) node.splice(Number(last), 1);
+    else delete node[last];
+  } else node[last] = structuredClone(value);
+}
+
+export function pathText(path: readonly PathKey[]): string {
+  return `$${path.map((key) => (typeof key === 'number' ? `[${key}]` : /^[A-Za-z0-9_\-@]+$/.test(key) ? `.${key}` : `.['${key}']`)).join('')}`;
+}
