@@ -47,6 +47,8 @@ export interface AlarmSettings {
   evaluationPeriods: number;
   datapointsToAlarm: number;
   treatMissingData: TreatMissingData;
+  /** Metric math FILL(m, k): a period without data evaluates as k instead of missing. */
+  missingFill?: number;
 }
 
 /** Something that writes into the alarmed metric. */
@@ -211,12 +213,14 @@ export function modelAlarm({ settings, filter, others }: ModelInput): ModelResul
   const othersMatching = others.map((publisher) => ({ range: publisher.value, label: `${publisher.label}`, always: publisher.matchesOtherRecords }));
   const changePeriod = periodStatistic(settings.kind, { required: [filter.value], optional: [...defaults, ...othersMatching] })!;
   const quietOptional = [...defaults, ...othersMatching.filter((entry) => entry.always)];
+  const filled = settings.missingFill !== undefined ? { range: { low: settings.missingFill, high: settings.missingFill }, label: `FILL(${settings.missingFill})` } : undefined;
   const quietPeriod = periodStatistic(settings.kind, { required: [], optional: quietOptional });
   const condition = `${settings.stat} ${comparison.symbol} ${settings.threshold}`;
   const writers = (entries: { label: string }[]) => entries.map((entry) => entry.label).join(', ');
 
   // Quiet periods with data first: their explanation names the publisher; then quiet periods without any.
-  const quietKinds: Kind[] = [...kindsOf(quietPeriod, settings).filter((kind) => kind !== 'missing'), 'missing'];
+  const quietKinds: Kind[] = [...kindsOf(quietPeriod, settings).filter((kind) => kind !== 'missing'), ...(filled ? kindsOf(filled.range, settings) : ['missing' as const])];
+  if (filled) quietOptional.push(filled);
   const changeKinds = kindsOf(changePeriod, settings);
   const fail = (problem: string): ModelResult => ({ notifiesEveryChange: false, problem, changePeriod });
 
@@ -230,10 +234,10 @@ export function modelAlarm({ settings, filter, others }: ModelInput): ModelResul
     const quietText =
       quiet === 'missing'
         ? 'while no data arrives'
-        : `while ${writers(quietOptional)} ${quietOptional.length === 1 ? 'gives' : 'give'} ${settings.stat} ${rangeText(quietPeriod!)} without a change`;
+        : `while ${writers(quietOptional)} ${quietOptional.length === 1 ? 'gives' : 'give'} ${settings.stat} ${rangeText(quietPeriod ?? filled!.range)} without a change`;
     if (before[0] === 'ALARM' || (quiet !== 'missing' && kindsOf(quietPeriod, settings).includes('breaching'))) {
       if (quiet === 'missing') return fail('treats missing data as breaching, so it stays in ALARM while nothing changes and a change triggers no action');
-      return fail(`is in ALARM even without a change: ${writers(quietOptional)} ${quietOptional.length === 1 ? 'gives' : 'give'} ${settings.stat} ${rangeText(quietPeriod!)}, which can meet ${condition}, so a change triggers no action`);
+      return fail(`is in ALARM even without a change: ${writers(quietOptional)} ${quietOptional.length === 1 ? 'gives' : 'give'} ${settings.stat} ${rangeText(quietPeriod ?? filled!.range)}, which can meet ${condition}, so a change triggers no action`);
     }
     if (!notified[0]) {
       const m = settings.datapointsToAlarm;

@@ -1,7 +1,17 @@
 import { CIS_FILTER_PATTERN, POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
 import { evaluateAccount, MAX_ANNOTATION_LENGTH, type Verdict } from '../../rule/evaluate';
 import { parseRuleParameters } from '../../rule/parameters';
-import type { AccountSnapshot, AlarmSnapshot, LogGroupSnapshot, MetricFilterSnapshot, TopicSnapshot, TrailOwnerSnapshot, TrailSnapshot } from '../../rule/snapshot';
+import type {
+  AccountSnapshot,
+  AlarmSnapshot,
+  LogGroupSnapshot,
+  MetricFilterSnapshot,
+  MetricPublishers,
+  PublishingFilter,
+  TopicSnapshot,
+  TrailOwnerSnapshot,
+  TrailSnapshot,
+} from '../../rule/snapshot';
 
 /**
  * The evaluator over hand-written snapshots: every link, every parameter, each way it breaks. Each case starts
@@ -70,9 +80,29 @@ function topic(overrides: Partial<TopicSnapshot> = {}): TopicSnapshot {
   return {
     arn,
     exists: true,
-    subscriptions: [{ protocol: 'email', endpoint: 'security@example.com', subscriptionArn: `${arn}:0b6e1a2c` }],
+    subscriptions: [{ protocol: 'email', endpoint: 'security@example.com', subscriptionArn: `${arn}:0b6e1a2c`, filter: {} }],
+    attributes: { policy: defaultTopicPolicy(arn) },
     ...overrides,
   };
+}
+
+/** The policy SNS gives a new topic: the owner account's principals may publish (AWS:SourceOwner). */
+function defaultTopicPolicy(arn: string): string {
+  const owner = arn.split(':')[4];
+  return JSON.stringify({
+    Version: '2008-10-17',
+    Id: '__default_policy_ID',
+    Statement: [
+      {
+        Sid: '__default_statement_ID',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['SNS:GetTopicAttributes', 'SNS:SetTopicAttributes', 'SNS:AddPermission', 'SNS:RemovePermission', 'SNS:DeleteTopic', 'SNS:Subscribe', 'SNS:ListSubscriptionsByTopic', 'SNS:Publish'],
+        Resource: arn,
+        Condition: { StringEquals: { 'AWS:SourceOwner': owner } },
+      },
+    ],
+  });
 }
 
 interface Parts {
@@ -80,12 +110,29 @@ interface Parts {
   logGroups: LogGroupSnapshot[];
   alarms: AlarmSnapshot[];
   topics: TopicSnapshot[];
+  /** Filters of other log groups writing into the chain's metric. */
+  otherWriters?: PublishingFilter[];
+  readAt?: string;
+}
+
+/** What DescribeMetricFilters by metric name and namespace answers: every filter of the parts, and the other writers. */
+function metricPublishers(parts: Pick<Parts, 'logGroups' | 'otherWriters'>): MetricPublishers[] {
+  const all: (PublishingFilter & { region: string })[] = [
+    ...parts.logGroups.flatMap((group) => group.filters.map((f) => ({ ...f, logGroupName: group.name, region: group.region }))),
+    ...(parts.otherWriters ?? []).map((f) => ({ ...f, region: REGION })),
+  ];
+  const keys = [...new Set(all.map((f) => JSON.stringify([f.region, f.metric.namespace, f.metric.name])))];
+  return keys.map((key) => {
+    const [region, namespace, name] = JSON.parse(key) as [string, string, string];
+    return { region, namespace, name, filters: all.filter((f) => f.region === region && f.metric.namespace === namespace && f.metric.name === name) };
+  });
 }
 
 function account(change: (parts: Parts) => void = () => {}): AccountSnapshot {
   const parts: Parts = { trails: [trail()], logGroups: [logGroup([filter()])], alarms: [alarm()], topics: [topic()] };
   change(parts);
-  return { accountId: ACCOUNT, region: REGION, alarmSearches: [], ...parts };
+  const { otherWriters: _others, ...rest } = parts;
+  return { accountId: ACCOUNT, region: REGION, alarmSearches: [], metricPublishers: metricPublishers(parts), ...rest };
 }
 
 function evaluate(snapshot: AccountSnapshot, parameters: Record<string, string> = {}): Verdict {
@@ -296,7 +343,7 @@ describe('evaluateAccount', () => {
       withFilter({ metric: { dimensions: { Bucket: '$.requestParameters.bucketName' } } }),
       {},
       'NON_COMPLIANT',
-      /alarm "s3-policy-alarm" watches CloudTrailMetrics\/S3BucketPolicyChangeCount, but the filter publishes CloudTrailMetrics\/S3BucketPolicyChangeCount\{Bucket=\$.requestParameters.bucketName\}/,
+      /alarm "s3-policy-alarm" watches CloudTrailMetrics\/S3BucketPolicyChangeCount, but the filter's dimension Bucket takes the value of \$.requestParameters.bucketName, which differs from call to call/,
     ],
     [
       'an undimensioned filter with a dimensioned alarm (the seed article Terraform)',
@@ -476,11 +523,25 @@ describe('evaluateAccount', () => {
       (parts) => {
         const arn = `arn:aws:sns:${REGION}:${OTHER_ACCOUNT}:central-alerts`;
         parts.alarms = [alarm({ alarmActions: [arn] })];
-        parts.topics = [topic({ arn })];
+        const allowAlarmsOf = { Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: arn, Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } };
+        const policy = JSON.parse(defaultTopicPolicy(arn));
+        policy.Statement.push(allowAlarmsOf);
+        parts.topics = [topic({ arn, attributes: { policy: JSON.stringify(policy) } })];
       },
       {},
       'COMPLIANT',
       /topic central-alerts \(account 999988887777\):/,
+    ],
+    [
+      "another account's topic with the default policy: only its own account's alarms may publish",
+      (parts) => {
+        const arn = `arn:aws:sns:${REGION}:${OTHER_ACCOUNT}:central-alerts`;
+        parts.alarms = [alarm({ alarmActions: [arn] })];
+        parts.topics = [topic({ arn })];
+      },
+      {},
+      'NON_COMPLIANT',
+      /topic central-alerts \(account 999988887777\) has a topic policy that does not allow cloudwatch.amazonaws.com sns:Publish/,
     ],
   ];
 
@@ -536,7 +597,7 @@ describe('evaluateAccount', () => {
           topics: [topic({ arn: OWNER_TOPIC_ARN })],
         };
         change(parts);
-        return { accountId: OTHER_ACCOUNT, roleArn: ROLE_ARN, ...parts };
+        return { accountId: OTHER_ACCOUNT, roleArn: ROLE_ARN, metricPublishers: metricPublishers(parts), ...parts };
       };
       /** A member whose only trail is the owner's organization trail, unless `change` gives it more. */
       const member = (owner: TrailOwnerSnapshot, change: (parts: Parts) => void = () => {}, trailOverrides: Partial<TrailSnapshot> = {}) =>
@@ -688,6 +749,7 @@ describe('evaluateAccount', () => {
         alarms: [alarm({ region, alarmActions: [topicArn] })],
         alarmSearches: [],
         topics: [topic({ arn: topicArn })],
+        metricPublishers: metricPublishers({ logGroups: [logGroup([filter()], { arn, region })] }),
       };
       expect(evaluate(snapshot).compliance).toBe('COMPLIANT');
     });
