@@ -1,6 +1,7 @@
 import { CIS_FILTER_PATTERN, POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
 import { evaluateAccount, MAX_ANNOTATION_LENGTH, type Verdict } from '../../rule/evaluate';
 import { parseRuleParameters } from '../../rule/parameters';
+import { defaultTopicPolicy } from '../support/mock-aws';
 import type {
   AccountSnapshot,
   AlarmSnapshot,
@@ -84,25 +85,6 @@ function topic(overrides: Partial<TopicSnapshot> = {}): TopicSnapshot {
     attributes: { policy: defaultTopicPolicy(arn) },
     ...overrides,
   };
-}
-
-/** The policy SNS gives a new topic: the owner account's principals may publish (AWS:SourceOwner). */
-function defaultTopicPolicy(arn: string): string {
-  const owner = arn.split(':')[4];
-  return JSON.stringify({
-    Version: '2008-10-17',
-    Id: '__default_policy_ID',
-    Statement: [
-      {
-        Sid: '__default_statement_ID',
-        Effect: 'Allow',
-        Principal: { AWS: '*' },
-        Action: ['SNS:GetTopicAttributes', 'SNS:SetTopicAttributes', 'SNS:AddPermission', 'SNS:RemovePermission', 'SNS:DeleteTopic', 'SNS:Subscribe', 'SNS:ListSubscriptionsByTopic', 'SNS:Publish'],
-        Resource: arn,
-        Condition: { StringEquals: { 'AWS:SourceOwner': owner } },
-      },
-    ],
-  });
 }
 
 interface Parts {

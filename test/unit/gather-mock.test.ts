@@ -1,7 +1,8 @@
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import {
   awsError,
   MOCK_ACCOUNT,
@@ -24,12 +25,19 @@ async function regionOf(call: { thisValue: unknown }): Promise<string> {
 }
 
 describe('gatherSnapshot against mocked AWS', () => {
-  test('the seed chain: 7 calls, each asked for exactly its resource', async () => {
+  test('the seed chain: 10 calls, each asked for exactly its resource', async () => {
     const { apiCalls, verdict } = await gather();
     expect(verdict.compliance).toBe('COMPLIANT');
-    expect(apiCalls).toBe(7);
+    expect(apiCalls).toBe(10);
     expect(mocks.cloudTrail.commandCalls(DescribeTrailsCommand)[0]!.args[0].input).toEqual({ includeShadowTrails: true });
-    expect(mocks.logs.commandCalls(DescribeMetricFiltersCommand)[0]!.args[0].input).toEqual({ logGroupName: 'CloudTrail/Default', nextToken: undefined });
+    expect(mocks.logs.commandCalls(DescribeMetricFiltersCommand).map((call) => call.args[0].input)).toEqual([
+      { logGroupName: 'CloudTrail/Default', nextToken: undefined },
+      // every writer into the alarmed metric, whatever its log group
+      { metricName: 'S3BucketPolicyChangeCount', metricNamespace: 'CloudTrailMetrics', nextToken: undefined },
+    ]);
+    expect(mocks.sns.commandCalls(GetTopicAttributesCommand).map((call) => call.args[0].input)).toEqual([{ TopicArn: MOCK_TOPIC_ARN }]);
+    expect(mocks.sns.commandCalls(GetSubscriptionAttributesCommand).map((call) => call.args[0].input)).toEqual([{ SubscriptionArn: `${MOCK_TOPIC_ARN}:0b6e1a2c` }]);
+    expect(mocks.kms.commandCalls(DescribeKeyCommand)).toHaveLength(0);
     expect(mocks.cloudWatch.commandCalls(DescribeAlarmsForMetricCommand)[0]!.args[0].input).toEqual({
       Namespace: 'CloudTrailMetrics',
       MetricName: 'S3BucketPolicyChangeCount',
@@ -73,7 +81,8 @@ describe('gatherSnapshot against mocked AWS', () => {
     const { apiCalls, verdict, snapshot } = await gather();
     expect(snapshot.logGroups[0]!.filters.map((filter) => filter.name)).toEqual(['put-only', 's3-policy']);
     expect(verdict.compliance).toBe('COMPLIANT');
-    expect(apiCalls).toBe(8);
+    // both pages for the log group and both for the metric's writers, then alarm, topic, topic attributes, subscription
+    expect(apiCalls).toBe(12);
   });
 
   test('a nextToken that comes back again is an error, not an endless loop', async () => {
@@ -181,8 +190,8 @@ describe('gatherSnapshot against mocked AWS', () => {
     expect(verdict.compliance).toBe('COMPLIANT');
     expect(verdict.annotation).toMatch(/alarm "math" → topic alerts/);
     expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand)[0]!.args[0].input).toEqual({ AlarmTypes: ['MetricAlarm'], NextToken: undefined });
-    // 6 calls up to the empty DescribeAlarmsForMetric (no topic yet), 2 pages of alarms, then the topic
-    expect(apiCalls).toBe(9);
+    // 7 calls up to the empty DescribeAlarmsForMetric (no topic yet), 2 pages of alarms, then the topic's 3 reads
+    expect(apiCalls).toBe(12);
   });
 
   test('a dimensioned filter with no alarm on that metric: the undimensioned metric is asked too, to explain', async () => {
@@ -196,6 +205,6 @@ describe('gatherSnapshot against mocked AWS', () => {
     mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
     const { verdict } = await gather();
     expect(verdict.compliance).toBe('NON_COMPLIANT');
-    expect(verdict.annotation).toMatch(/alarm "s3-policy-alarm" watches CloudTrailMetrics\/S3BucketPolicyChangeCount, but the filter publishes CloudTrailMetrics\/S3BucketPolicyChangeCount\{Bucket=/);
+    expect(verdict.annotation).toMatch(/alarm "s3-policy-alarm" watches CloudTrailMetrics\/S3BucketPolicyChangeCount, but the filter's dimension Bucket takes the value of \$.requestParameters.bucketName, which differs from call to call/);
   });
 });

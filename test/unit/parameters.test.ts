@@ -11,6 +11,8 @@ describe('parseRuleParameters', () => {
         requireMultiRegionTrail: true,
         requireConfirmedSubscription: true,
         securityHubParity: false,
+        // the protocols whose endpoint is a person or a paging/chat service; machine-to-machine ones opt in
+        subscriberProtocols: ['email', 'email-json', 'sms', 'https', 'application'],
       });
     }
   });
@@ -23,6 +25,7 @@ describe('parseRuleParameters', () => {
         RequireMultiRegionTrail: 'FALSE',
         RequireConfirmedSubscription: 'False',
         SecurityHubParity: 'TRUE',
+        SubscriberProtocols: 'email, lambda,sqs',
         TrailOwnerReadRoleName: 'OrgTrailReader',
       }),
     );
@@ -33,6 +36,7 @@ describe('parseRuleParameters', () => {
       requireMultiRegionTrail: false,
       requireConfirmedSubscription: false,
       securityHubParity: true,
+      subscriberProtocols: ['email', 'lambda', 'sqs'],
       trailOwnerReadRoleName: 'OrgTrailReader',
     });
   });
@@ -55,6 +59,7 @@ describe('parseRuleParameters', () => {
     [{ SecurityHubParity: '1' }, /SecurityHubParity must be "true" or "false", got "1"/],
     [{ RequireConfirmedSubscription: 0 }, /RequireConfirmedSubscription must be "true" or "false", got 0/],
     [{ RequiredEvents: ['CIS'] }, /RequiredEvents must be a string/],
+    [{ SubscriberProtocols: 'email,pagerduty' }, /SubscriberProtocols: "pagerduty" is not an SNS protocol; use a comma list of email, email-json, sms, https, http, application, lambda, sqs, firehose/],
     [{ TrailOwnerReadRoleName: 'arn:aws:iam::111122223333:role/Reader' }, /TrailOwnerReadRoleName: "arn:aws:iam::111122223333:role\/Reader" is not an IAM role name/],
     [{ TrailOwnerReadRoleName: 'x'.repeat(65) }, /is not an IAM role name/],
     ['{"RequiredEvents": "CIS"', /rule parameters are not valid JSON/],
