@@ -311,7 +311,11 @@ function requireEveryEvent(filterChains: { report: ChainReport; covers: string[]
     if (report.status !== 'complete') return report;
     const links = report.links.map((link) =>
       link.link === 'alarm'
-        ? { ...link, status: 'broken' as const, detail: `${link.detail}; no working alarm watches the metric of ${unwatched.join(', ')}, so ${covers.length ? 'only ' + covers.join(', ') + ' changes notify' : 'no change notifies'}` }
+        ? {
+            ...link,
+            status: 'broken' as const,
+            detail: `watches the metric of ${covers.join(', ')} only, and no working alarm watches that of ${unwatched.join(', ')}, so ${unwatched.join(', ')} changes notify nobody (${link.detail})`,
+          }
         : link,
     );
     return { ...report, status: 'broken' as const, links };
