@@ -141,9 +141,10 @@ describe('the rule bundle', () => {
     expect(sources.filter((source) => /aws-cdk-lib|constructs|cdk-nag|@aws-sdk|[\\/]test[\\/]|jest|infra[\\/]/.test(source))).toEqual([]);
   });
 
-  test("stays under the 100 KB target", () => {
+  // 100 KB until issue 14 gave each link its own module with the policy evaluator and the alarm model (about 125 KB).
+  test("stays under the 140 KB target", () => {
     const bytes = fs.statSync(path.join(bundle(), 'index.js')).size;
-    expect(bytes).toBeLessThan(100_000);
+    expect(bytes).toBeLessThan(140_000);
   });
 
   test('requires nothing but the AWS SDK and Node.js built-ins, which the runtime provides', () => {
@@ -258,6 +259,11 @@ describe('the rule role', () => {
     expect(grants.get('logs:DescribeMetricFilters')).toEqual(['arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*']);
     expect(grants.get('cloudwatch:DescribeAlarms')).toEqual(['arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:*']);
     expect(grants.get('sns:ListSubscriptionsByTopic')).toEqual(['arn:${AWS::Partition}:sns:*:*:*']);
+    expect(grants.get('sns:GetTopicAttributes')).toEqual(['arn:${AWS::Partition}:sns:*:*:*']);
+    expect(grants.get('sns:GetSubscriptionAttributes')).toEqual(['arn:${AWS::Partition}:sns:*:*:*']);
+    // DescribeKey works across accounts (a central topic's key); GetKeyPolicy only in the key's own account.
+    expect(grants.get('kms:DescribeKey')).toEqual(['arn:${AWS::Partition}:kms:*:*:key/*']);
+    expect(grants.get('kms:GetKeyPolicy')).toEqual(['arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*']);
   });
 });
 

@@ -170,6 +170,7 @@ export function ruleSdkCalls(file: string): string[] {
     'cloudwatch-logs': 'logs',
     'config-service': 'config',
     sns: 'sns',
+    kms: 'kms',
     sts: 'sts',
   };
   const packageOf = new Map<string, string>();

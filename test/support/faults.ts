@@ -17,6 +17,7 @@ export const RULE_APIS = [
   'DescribeAlarmsForMetric',
   'DescribeAlarms',
   'ListSubscriptionsByTopic',
+  'GetTopicAttributes',
 ] as const;
 
 /** The two accounts faults are injected on; the non-compliant one breaks at the last link, so every API is read. */
