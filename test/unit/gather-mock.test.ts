@@ -1,10 +1,11 @@
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import {
   awsError,
+  defaultTopicPolicy,
   MOCK_ACCOUNT,
   MOCK_TOPIC_ARN,
   SEED_ALARM,
@@ -206,5 +207,106 @@ describe('gatherSnapshot against mocked AWS', () => {
     const { verdict } = await gather();
     expect(verdict.compliance).toBe('NON_COMPLIANT');
     expect(verdict.annotation).toMatch(/alarm "s3-policy-alarm" watches CloudTrailMetrics\/S3BucketPolicyChangeCount, but the filter's dimension Bucket takes the value of \$.requestParameters.bucketName, which differs from call to call/);
+  });
+});
+
+describe('gatherSnapshot: the reads of issue 14, where moto does not answer as AWS does', () => {
+  const KEY_ARN = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const encryptedTopic = (KmsMasterKeyId: string) =>
+    mocks.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { TopicArn: MOCK_TOPIC_ARN, Policy: defaultTopicPolicy(MOCK_TOPIC_ARN), KmsMasterKeyId } });
+
+  test('an encrypted topic: the key is described and its policy read, in the topic region, by the key ARN', async () => {
+    encryptedTopic('alias/alarms');
+    mocks.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
+    const policy = JSON.stringify({
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' }],
+    });
+    mocks.kms.on(GetKeyPolicyCommand).resolves({ Policy: policy });
+    const { verdict, apiCalls } = await gather();
+    expect(verdict.compliance).toBe('COMPLIANT');
+    expect(mocks.kms.commandCalls(DescribeKeyCommand)[0]!.args[0].input).toEqual({ KeyId: 'alias/alarms' });
+    expect(mocks.kms.commandCalls(GetKeyPolicyCommand)[0]!.args[0].input).toEqual({ KeyId: KEY_ARN, PolicyName: 'default' });
+    expect(apiCalls).toBe(12);
+  });
+
+  test('alias/aws/sns is judged without reading the key', async () => {
+    encryptedTopic('alias/aws/sns');
+    const { verdict } = await gather();
+    expect(verdict.annotation).toMatch(/topic alerts is encrypted with alias\/aws\/sns, which CloudWatch alarms cannot use/);
+    expect(mocks.kms.commandCalls(DescribeKeyCommand)).toHaveLength(0);
+  });
+
+  test('a key policy the rule may not read is an error naming kms:GetKeyPolicy, never a verdict', async () => {
+    encryptedTopic(KEY_ARN);
+    mocks.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
+    mocks.kms.on(GetKeyPolicyCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: kms:GetKeyPolicy'));
+    await expect(gather()).rejects.toThrow(/^GetKeyPolicy failed in us-east-1 for KMS key arn:aws:kms:.*: AccessDeniedException: .* \(the rule's role needs kms:GetKeyPolicy\)$/);
+  });
+
+  test("another account's key: described, its policy reported unread (GetKeyPolicy is not cross-account)", async () => {
+    const foreignKey = 'arn:aws:kms:us-east-1:999988887777:key/abcd';
+    encryptedTopic(foreignKey);
+    mocks.kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'abcd', Arn: foreignKey, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
+    const { verdict } = await gather();
+    expect(mocks.kms.commandCalls(GetKeyPolicyCommand)).toHaveLength(0);
+    expect(verdict.annotation).toMatch(/whose key policy cannot be read from here \(GetKeyPolicy works only in the key's account, 999988887777\)/);
+  });
+
+  test('a subscription filter policy the rule may not read is an error naming sns:GetSubscriptionAttributes', async () => {
+    mocks.sns.on(GetSubscriptionAttributesCommand).rejects(awsError('AuthorizationErrorException', 'not authorized'));
+    await expect(gather()).rejects.toThrow(/GetSubscriptionAttributes failed in us-east-1 for subscription .*\(the rule's role needs sns:GetSubscriptionAttributes\)/);
+  });
+
+  test('the latest CloudWatch Logs delivery time is read: an older delivery error is history', async () => {
+    mocks.cloudTrail.on(GetTrailStatusCommand).resolves({ IsLogging: true, LatestCloudWatchLogsDeliveryError: 'AccessDeniedException', LatestCloudWatchLogsDeliveryTime: new Date() });
+    const { verdict } = await gather();
+    expect(verdict.compliance).toBe('COMPLIANT');
+    expect(verdict.chains[0]!.links[1]!.detail).toMatch(/the delivery error "AccessDeniedException" is history/);
+  });
+
+  test('a composite alarm notifies for an alarm without actions (moto has no ParentsOfAlarmName)', async () => {
+    const silent = { ...SEED_ALARM, AlarmActions: [] };
+    mocks.cloudWatch.on(DescribeAlarmsForMetricCommand).resolves({ MetricAlarms: [silent] });
+    mocks.cloudWatch
+      .on(DescribeAlarmsCommand, { AlarmTypes: ['MetricAlarm'] })
+      .resolves({ MetricAlarms: [silent] })
+      .on(DescribeAlarmsCommand, { AlarmTypes: ['CompositeAlarm'] })
+      .resolves({
+        CompositeAlarms: [
+          {
+            AlarmName: 'security',
+            AlarmArn: `arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT}:alarm:security`,
+            ActionsEnabled: true,
+            AlarmActions: [MOCK_TOPIC_ARN],
+            AlarmRule: 'ALARM("s3-policy-alarm") OR ALARM("root-login")',
+          },
+        ],
+      });
+    const { verdict } = await gather();
+    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand, { AlarmTypes: ['CompositeAlarm'] })[0]!.args[0].input).toEqual({
+      AlarmTypes: ['CompositeAlarm'],
+      ParentsOfAlarmName: 's3-policy-alarm',
+      NextToken: undefined,
+    });
+    expect(verdict.compliance).toBe('COMPLIANT');
+    expect(verdict.annotation).toMatch(/alarm "s3-policy-alarm" → topic alerts \(through composite alarm "security"\):/);
+  });
+
+  test('a Metrics Insights alarm is found among the metric alarms (moto does not run the query)', async () => {
+    mocks.cloudWatch.on(DescribeAlarmsForMetricCommand).resolves({ MetricAlarms: [] });
+    const insights = {
+      ...SEED_ALARM,
+      AlarmName: 'insights',
+      AlarmArn: `arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT}:alarm:insights`,
+      Namespace: undefined,
+      MetricName: undefined,
+      Statistic: undefined,
+      Period: undefined,
+      Metrics: [{ Id: 'q1', ReturnData: true, Period: 300, Expression: 'SELECT SUM(S3BucketPolicyChangeCount) FROM SCHEMA("CloudTrailMetrics")' }],
+    };
+    mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [insights] });
+    const { verdict } = await gather();
+    expect(verdict.compliance).toBe('COMPLIANT');
+    expect(verdict.annotation).toMatch(/→ alarm "insights" → topic alerts:/);
   });
 });
