@@ -132,7 +132,8 @@ function judgeSubscriptions(topic: TopicSnapshot, publisher: Publisher, paramete
   }
   const broken = (detail: string): LinkReport => ({ link: 'notification', status: 'broken', subject, detail });
   const filtered = verdicts.find((verdict) => verdict.dropped !== undefined);
-  if (filtered) return broken(`has no subscriber that receives the alarm: the ${filtered.subscription.protocol} subscription ${filtered.subscription.endpoint} ${filtered.dropped}`);
+  // The subscription's id, never its endpoint (an address or a phone number stays out of reports: SECURITY.md).
+  if (filtered) return broken(`has no subscriber that receives the alarm: ${filtered.subscription.protocol} subscription ${filtered.subscription.subscriptionArn.split(':').pop()} ${filtered.dropped}`);
   if (otherProtocols.length > 0) {
     return broken(
       `has only ${otherProtocols.join(', ')} subscriptions, which do not reach a person by themselves (SubscriberProtocols=${protocols.join(',')}; add the protocol there if its endpoint alerts someone)`,

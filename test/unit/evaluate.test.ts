@@ -597,7 +597,7 @@ describe('evaluateAccount', () => {
       /^Trail main →/,
     ],
     // 2. the subscriber filters the alarm out
-    ['a filter policy on message attributes', subscribed(email({ policy: '{"severity":["high"]}' })), {}, 'NON_COMPLIANT', /the email subscription security@example.com has a filter policy on message attributes, and alarm notifications carry no message attributes, so SNS drops them/],
+    ['a filter policy on message attributes', subscribed(email({ policy: '{"severity":["high"]}' })), {}, 'NON_COMPLIANT', /email subscription 0b6e1a2c has a filter policy on message attributes, and alarm notifications carry no message attributes, so SNS drops them/],
     ['a filter policy on attributes without a scope set (MessageAttributes is the default)', subscribed(email({ policy: '{"AlarmName":["s3-policy-alarm"]}' })), {}, 'NON_COMPLIANT', /filter policy on message attributes/],
     ['a filter policy that accepts absent attributes', subscribed(email({ policy: '{"severity":[{"exists":false}]}' })), {}, 'COMPLIANT', /^Trail main →/],
     ['a MessageBody filter on the alarm name', subscribed(email({ policy: '{"AlarmName":["s3-policy-alarm"]}', scope: 'MessageBody' })), {}, 'COMPLIANT', /^Trail main →/],
@@ -715,6 +715,11 @@ describe('evaluateAccount', () => {
     const details = verdict.chains[0]!.links.map((link) => link.detail);
     expect(details[1]).toMatch(/the delivery error "AccessDeniedException" is history: CloudTrail delivered since, at 2026-11-30T05:55:00.000Z/);
     expect(details[4]).toBe('has 1 confirmed subscription (email) that receives the ALARM notification');
+  });
+
+  test('a subscription that filters the alarm out is named by its id, never by its endpoint', () => {
+    const verdict = evaluate(account(subscribed(email({ policy: '{"severity":["high"]}' }))));
+    expect(JSON.stringify(verdict)).not.toContain('security@example.com');
   });
 
   test('an alarm in ALARM for an hour: COMPLIANT, with a line in the report', () => {
