@@ -208,24 +208,18 @@ function affineExpression(expression: string, queries: NonNullable<AlarmSnapshot
     if (metricIds.has(token)) return { id: token, scale: 1, offset: 0 };
     return undefined;
   };
-  const product = (): Term | undefined => {
-    let left = factor();
-    while (left && (peek() === '*' || peek() === '/')) {
+  // Left-associative runs of one precedence level: products of factors, sums of products.
+  const run = (operand: () => Term | undefined, operators: string[]) => (): Term | undefined => {
+    let left = operand();
+    while (left && operators.includes(peek() ?? '')) {
       const op = next()!;
-      const right = factor();
+      const right = operand();
       left = right && combine(left, right, op);
     }
     return left;
   };
-  const sum = (): Term | undefined => {
-    let left = product();
-    while (left && (peek() === '+' || peek() === '-')) {
-      const op = next()!;
-      const right = product();
-      left = right && combine(left, right, op);
-    }
-    return left;
-  };
+  const product = run(factor, ['*', '/']);
+  const sum = run(product, ['+', '-']);
   const term = sum();
   if (!term || position !== tokens.length || 'constant' in term || !Number.isFinite(term.scale)) return cannot;
   if (term.scale <= 0) return `evaluates the expression "${expression}", which ${term.scale === 0 ? 'does not change' : 'falls'} when the filter's metric rises`;

@@ -1,5 +1,5 @@
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
-import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type MetricAlarm, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeKeyCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
@@ -19,6 +19,12 @@ import {
 const mocks = useSeedChainMocks();
 
 const gather = () => judgeMockedAccount();
+
+/** The seed alarm as an alarm on metric queries (metric math, Metrics Insights) instead of one metric. */
+function queryAlarm(name: string, Metrics: MetricDataQuery[]): MetricAlarm {
+  const { Namespace: _namespace, MetricName: _metric, Statistic: _statistic, Period: _period, ...rest } = SEED_ALARM;
+  return { ...rest, AlarmName: name, AlarmArn: `arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT}:alarm:${name}`, Metrics };
+}
 
 /** The region a mocked call was sent to (the client's configured region). */
 async function regionOf(call: { thisValue: unknown }): Promise<string> {
@@ -172,15 +178,9 @@ describe('gatherSnapshot against mocked AWS', () => {
 
   test('no standard alarm: metric alarms are listed page by page to find a metric-math alarm', async () => {
     mocks.cloudWatch.on(DescribeAlarmsForMetricCommand).resolves({ MetricAlarms: [] });
-    const mathAlarm = {
-      ...SEED_ALARM,
-      AlarmName: 'math',
-      AlarmArn: `arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT}:alarm:math`,
-      Namespace: undefined,
-      MetricName: undefined,
-      Statistic: undefined,
-      Metrics: [{ Id: 'm1', ReturnData: true, MetricStat: { Metric: { Namespace: 'CloudTrailMetrics', MetricName: 'S3BucketPolicyChangeCount' }, Period: 300, Stat: 'Sum' } }],
-    };
+    const mathAlarm = queryAlarm('math', [
+      { Id: 'm1', ReturnData: true, MetricStat: { Metric: { Namespace: 'CloudTrailMetrics', MetricName: 'S3BucketPolicyChangeCount' }, Period: 300, Stat: 'Sum' } },
+    ]);
     const unrelated = { ...SEED_ALARM, AlarmName: 'cpu', AlarmArn: `arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT}:alarm:cpu`, Namespace: 'AWS/EC2', MetricName: 'CPUUtilization' };
     mocks.cloudWatch
       .on(DescribeAlarmsCommand, { NextToken: undefined })
@@ -294,16 +294,7 @@ describe('gatherSnapshot: the reads of issue 14, where moto does not answer as A
 
   test('a Metrics Insights alarm is found among the metric alarms (moto does not run the query)', async () => {
     mocks.cloudWatch.on(DescribeAlarmsForMetricCommand).resolves({ MetricAlarms: [] });
-    const insights = {
-      ...SEED_ALARM,
-      AlarmName: 'insights',
-      AlarmArn: `arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT}:alarm:insights`,
-      Namespace: undefined,
-      MetricName: undefined,
-      Statistic: undefined,
-      Period: undefined,
-      Metrics: [{ Id: 'q1', ReturnData: true, Period: 300, Expression: 'SELECT SUM(S3BucketPolicyChangeCount) FROM SCHEMA("CloudTrailMetrics")' }],
-    };
+    const insights = queryAlarm('insights', [{ Id: 'q1', ReturnData: true, Period: 300, Expression: 'SELECT SUM(S3BucketPolicyChangeCount) FROM SCHEMA("CloudTrailMetrics")' }]);
     mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [insights] });
     const { verdict } = await gather();
     expect(verdict.compliance).toBe('COMPLIANT');
