@@ -4,7 +4,7 @@ import { analyzeFilterPattern, type FilterAnalysis } from './filter-pattern';
 import { judgeAlarm, watchesMetricNamed, type AlarmJudgement } from './links/alarm';
 import { judgeDelivery } from './links/delivery';
 import { changesText, eventsText, judgeFilter } from './links/filter';
-import { judgeTopic, type AlarmNotification, type Publisher } from './links/notification';
+import { judgeTopic, type AlarmNotification, type NotifyingAlarm } from './links/notification';
 import { LINK_KINDS, metricText, type LinkReport } from './links/report';
 import { judgeTrail } from './links/trail';
 import type { RuleParameters } from './parameters';
@@ -239,7 +239,7 @@ class ChainBuilder {
     return steps;
   }
 
-  private topicStep(topicArn: string, publisher: { name: string }, parts: AccountParts, as: Publisher): { link: LinkReport } {
+  private topicStep(topicArn: string, publisher: { name: string }, parts: AccountParts, as: NotifyingAlarm): { link: LinkReport } {
     try {
       parseTopicArn(topicArn);
     } catch (error) {
@@ -252,7 +252,7 @@ class ChainBuilder {
   }
 
   /** CloudWatch publishes on behalf of `source` (the alarm, or its composite parent); the body describes `metricAlarm`. */
-  private publisherOf(source: { name: string; arn: string; alarmActions: string[] }, metricAlarm: AlarmSnapshot): Publisher {
+  private publisherOf(source: { name: string; arn: string; alarmActions: string[] }, metricAlarm: AlarmSnapshot): NotifyingAlarm {
     const accountId = source.arn.split(':')[4] ?? '';
     const notification: AlarmNotification = {
       AlarmName: source.name,

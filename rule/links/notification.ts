@@ -18,7 +18,7 @@ import type { LinkReport } from './report';
  */
 
 /** The alarm on whose behalf CloudWatch publishes: the request context of the topic and key policies. */
-export interface Publisher {
+export interface NotifyingAlarm {
   name: string;
   arn: string;
   accountId: string;
@@ -42,7 +42,7 @@ export const DEFAULT_SUBSCRIBER_PROTOCOLS: readonly string[] = ['email', 'email-
 const CLOUDWATCH = 'cloudwatch.amazonaws.com';
 const AWS_MANAGED_SNS_KEY = /(^|:)alias\/aws\/sns$/;
 
-export function judgeTopic(topic: TopicSnapshot, publisher: Publisher, parameters: RuleParameters): LinkReport {
+export function judgeTopic(topic: TopicSnapshot, publisher: NotifyingAlarm, parameters: RuleParameters): LinkReport {
   const ref = parseTopicArn(topic.arn);
   const accountId = publisher.accountId;
   const subject = `topic ${ref.name}${ref.accountId === accountId ? '' : ` (account ${ref.accountId})`}`;
@@ -114,7 +114,7 @@ function refusal(decision: PolicyDecision, action: string): string {
 
 // ---------------------------------------------------------------- subscriptions
 
-function judgeSubscriptions(topic: TopicSnapshot, publisher: Publisher, parameters: RuleParameters, subject: string): LinkReport {
+function judgeSubscriptions(topic: TopicSnapshot, publisher: NotifyingAlarm, parameters: RuleParameters, subject: string): LinkReport {
   const confirmed = topic.subscriptions.filter((subscription) => subscription.subscriptionArn.startsWith('arn:'));
   const pending = topic.subscriptions.filter((subscription) => subscription.subscriptionArn === 'PendingConfirmation');
   const candidates = parameters.requireConfirmedSubscription ? confirmed : [...confirmed, ...pending];
