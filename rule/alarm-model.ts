@@ -164,34 +164,36 @@ interface Timeline {
   before: [State, State];
 }
 
-/** Quiet, change, quiet, change, quiet: each stretch of quiet long enough to leave the evaluation range. */
+/**
+ * Quiet, change, quiet, change, quiet: each stretch of quiet long enough for the change to leave the evaluation
+ * range. While the change's datapoint is in the range, an evaluation depends on its age only through "is it among the
+ * N most recent" and "is it M periods old" (the premature rule), and evaluating the same range again gives the same
+ * state; so one evaluation per stretch of ages stands for all of them, and the cost does not grow with N squared.
+ */
 export function simulate(settings: AlarmSettings, quiet: Kind, change: Kind): Timeline {
   const n = settings.evaluationPeriods;
+  const m = settings.datapointsToAlarm;
   const r = evaluationRange(n);
-  const datapoints: Kind[] = [];
-  const changeAt: number[] = [];
-  for (let stretch = 0; stretch < 3; stretch++) {
-    for (let i = 0; i < r + 1; i++) datapoints.push(quiet);
-    if (stretch < 2) {
-      changeAt.push(datapoints.length);
-      datapoints.push(change);
-    }
-  }
+  const rangeWith = (age?: number): Kind[] => {
+    const range = new Array<Kind>(r).fill(quiet);
+    if (age !== undefined) range[r - 1 - age] = change;
+    return range;
+  };
+  const ages = [...new Set([0, m - 1, n])].filter((age) => age >= 0 && age < r).sort((x, y) => x - y);
+  const evaluate = (range: Kind[], current: State) => evaluateWindow(range, current, n, m, settings.treatMissingData);
   let state: State = 'INSUFFICIENT_DATA';
   const notified: [boolean, boolean] = [false, false];
   const before: [State, State] = ['INSUFFICIENT_DATA', 'INSUFFICIENT_DATA'];
-  datapoints.forEach((_, index) => {
-    // The change's own notification: a transition into ALARM while its datapoint is in the evaluation range.
-    const which = changeAt.findIndex((at) => index >= at && index < at + r);
-    changeAt.forEach((at, i) => {
-      if (index === at) before[i] = state;
-    });
-    const range = datapoints.slice(Math.max(0, index - r + 1), index + 1);
-    while (range.length < r) range.unshift('missing');
-    const next = evaluateWindow(range, state, n, settings.datapointsToAlarm, settings.treatMissingData);
-    if (next === 'ALARM' && state !== 'ALARM' && which >= 0) notified[which] = true;
-    state = next;
-  });
+  for (const which of [0, 1] as const) {
+    state = evaluate(rangeWith(), state);
+    before[which] = state;
+    for (const age of ages) {
+      const next = evaluate(rangeWith(age), state);
+      // The change's own notification: a transition into ALARM while its datapoint is in the evaluation range.
+      if (next === 'ALARM' && state !== 'ALARM') notified[which] = true;
+      state = next;
+    }
+  }
   return { notified, before };
 }
 
