@@ -368,7 +368,7 @@ describe('the tamper watch', () => {
     expect(rule.EventPattern).toEqual({
       'detail-type': ['AWS API Call via CloudTrail'],
       detail: {
-        eventSource: ['cloudtrail.amazonaws.com', 'logs.amazonaws.com', 'monitoring.amazonaws.com', 'sns.amazonaws.com'],
+        eventSource: ['cloudtrail.amazonaws.com', 'logs.amazonaws.com', 'monitoring.amazonaws.com', 'sns.amazonaws.com', 'kms.amazonaws.com'],
         eventName: expect.arrayContaining([
           'StopLogging',
           'DeleteTrail',
@@ -382,6 +382,12 @@ describe('the tamper watch', () => {
           'DeleteTopic',
           'Unsubscribe',
           'SetTopicAttributes',
+          // what the notification link judges since issue 14: a subscription's filter policy, the topic's key
+          'SetSubscriptionAttributes',
+          'PutCompositeAlarm',
+          'DisableKey',
+          'ScheduleKeyDeletion',
+          'PutKeyPolicy',
         ]),
         errorCode: [{ exists: false }],
         // Anyone but the remediation's role, whose document starts its own evaluation.
