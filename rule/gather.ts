@@ -652,7 +652,7 @@ class TopicCollector {
       if (!(error instanceof AwsCallError)) throw error;
       if (error.code === 'NotFoundException' || error.code === 'NotFound') return { arn, exists: false, subscriptions: [] };
       // Another account's topic may not let this one read it: that chain is unproven, the evaluation goes on.
-      if (ref.accountId !== this.accountId && isAccessDenied(error.code)) return { arn, exists: true, unreadable: error.code, subscriptions: [] };
+      if (ref.accountId !== this.accountId && isAccessDenied(error.code)) return { arn, exists: true, unreadable: `${error.api}: ${error.code}`, subscriptions: [] };
       throw error;
     }
   }

@@ -49,7 +49,7 @@ export function judgeTopic(topic: TopicSnapshot, publisher: NotifyingAlarm, para
   const broken = (detail: string): LinkReport => ({ link: 'notification', status: 'broken', subject, detail });
   if (topic.unreadable) {
     return broken(
-      `belongs to account ${ref.accountId}, whose subscriptions cannot be listed from here (${topic.unreadable}); allow sns:ListSubscriptionsByTopic to account ${accountId} in the topic policy`,
+      `belongs to account ${ref.accountId}, whose subscriptions cannot be listed or attributes read from here (${topic.unreadable}); allow sns:ListSubscriptionsByTopic and sns:GetTopicAttributes to account ${accountId} in the topic policy`,
     );
   }
   if (!topic.exists) return broken(`does not exist in ${ref.region}`);

@@ -110,7 +110,7 @@ describe('an account full of content the rule does not control', () => {
     );
     const report = sentences(verdict);
     for (const explained of hostileExplanations(MOCK_ACCOUNT)) expect(report).toContainEqual(expect.stringMatching(explained));
-    expect(report).toContainEqual(expect.stringMatching(/topic central-alerts \(account 999999999999\) belongs to account 999999999999, whose subscriptions cannot be listed from here/));
+    expect(report).toContainEqual(expect.stringMatching(/topic central-alerts \(account 999999999999\) belongs to account 999999999999, whose subscriptions cannot be listed or attributes read from here/));
     // The log groups of aws-cn and aws-us-gov were not asked for: only the trail main's, in its own region.
     const filterReads = mocks.logs.commandCalls(DescribeMetricFiltersCommand).filter((call) => call.args[0].input.logGroupName !== undefined);
     expect(filterReads).toHaveLength(1);

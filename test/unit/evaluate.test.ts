@@ -500,7 +500,7 @@ describe('evaluateAccount', () => {
       },
       {},
       'NON_COMPLIANT',
-      /topic central-alerts \(account 999988887777\) belongs to account 999988887777, whose subscriptions cannot be listed from here/,
+      /topic central-alerts \(account 999988887777\) belongs to account 999988887777, whose subscriptions cannot be listed or attributes read from here/,
     ],
     [
       "another account's readable topic",

@@ -146,7 +146,7 @@ describe('gatherSnapshot against mocked AWS', () => {
     mocks.sns.on(ListSubscriptionsByTopicCommand).rejects(awsError('AuthorizationErrorException', 'not authorized'));
     const { verdict } = await gather();
     expect(verdict.compliance).toBe('NON_COMPLIANT');
-    expect(verdict.annotation).toMatch(/topic central-alerts \(account 999988887777\) belongs to account 999988887777, whose subscriptions cannot be listed/);
+    expect(verdict.annotation).toMatch(/topic central-alerts \(account 999988887777\) belongs to account 999988887777, whose subscriptions cannot be listed or attributes read from here \(ListSubscriptionsByTopic: AuthorizationErrorException\)/);
   });
 
   test("this account's own topic refusing the listing is an error (the rule's role lacks the permission)", async () => {
