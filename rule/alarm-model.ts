@@ -117,7 +117,7 @@ export function periodStatistic(kind: StatisticKind, { required, optional }: Sam
   }
 }
 
-export function rangeText(range: Range): string {
+function rangeText(range: Range): string {
   if (range.low === range.high) return String(range.low);
   if (range.low === UNKNOWN_POSITIVE.low && range.high === Infinity) return 'some positive value';
   if (range.low === -Infinity) return range.high === Infinity ? 'any value' : `at most ${range.high}`;
@@ -129,7 +129,7 @@ export function rangeText(range: Range): string {
  * The datapoints CloudWatch retrieves for one evaluation: the EvaluationPeriods most recent, and two older ones
  * for when some of those are missing (the documented evaluation range is 5 for 3 evaluation periods).
  */
-export function evaluationRange(evaluationPeriods: number): number {
+function evaluationRange(evaluationPeriods: number): number {
   return evaluationPeriods + 2;
 }
 
@@ -170,7 +170,7 @@ interface Timeline {
  * N most recent" and "is it M periods old" (the premature rule), and evaluating the same range again gives the same
  * state; so one evaluation per stretch of ages stands for all of them, and the cost does not grow with N squared.
  */
-export function simulate(settings: AlarmSettings, quiet: Kind, change: Kind): Timeline {
+function simulate(settings: AlarmSettings, quiet: Kind, change: Kind): Timeline {
   const n = settings.evaluationPeriods;
   const m = settings.datapointsToAlarm;
   const r = evaluationRange(n);

@@ -92,7 +92,7 @@ function asList(values: unknown): string[] {
 }
 
 /** `*` matches any run of characters, `?` one character (IAM's wildcards in actions, resources and *Like operators). */
-export function wildcardMatches(pattern: string, value: string, ignoreCase = false): boolean {
+function wildcardMatches(pattern: string, value: string, ignoreCase = false): boolean {
   const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
 }

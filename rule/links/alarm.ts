@@ -96,7 +96,7 @@ type Watched = WatchedMetric | InsightsQuery;
 const INSIGHTS_STATISTICS: Record<string, string> = { SUM: 'Sum', MAX: 'Maximum', MIN: 'Minimum', AVG: 'Average', COUNT: 'SampleCount' };
 
 /** `SELECT FUNC(metric) FROM SCHEMA("ns", keys) | FROM "ns" [WHERE ...] [GROUP BY ...] ...` (CloudWatch Metrics Insights). */
-export function parseInsightsQuery(query: string, period?: number): InsightsQuery | undefined {
+function parseInsightsQuery(query: string, period?: number): InsightsQuery | undefined {
   const match = /^\s*SELECT\s+(\w+)\s*\(\s*("?)([^")]+)\2\s*\)\s+FROM\s+(?:SCHEMA\s*\(([^)]*)\)|("?)([^\s"]+)\5)(.*)$/is.exec(query);
   if (!match) return undefined;
   const stat = INSIGHTS_STATISTICS[match[1]!.toUpperCase()];

@@ -10,7 +10,7 @@ import type { LinkReport } from './report';
  */
 
 /** CloudTrail delivers to CloudWatch Logs within minutes of an event; an hour without delivery is not "now". */
-export const DELIVERY_RECENT_MS = 60 * 60 * 1000;
+const DELIVERY_RECENT_MS = 60 * 60 * 1000;
 
 export function judgeDelivery(
   trail: TrailSnapshot,
