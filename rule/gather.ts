@@ -670,9 +670,21 @@ class TopicCollector {
    * works only in the key's own account: another account's key is reported as unreadable, not guessed.
    */
   private async readKey(topic: NamedResourceRef, keyId: string): Promise<KeySnapshot> {
-    const described = await this.reader.call('DescribeKey', topic.region, `KMS key ${keyId} of topic ${topic.arn}`, (clients) =>
-      clients.kms.send(new DescribeKeyCommand({ KeyId: keyId })),
-    );
+    let described;
+    try {
+      described = await this.reader.call('DescribeKey', topic.region, `KMS key ${keyId} of topic ${topic.arn}`, (clients) =>
+        clients.kms.send(new DescribeKeyCommand({ KeyId: keyId })),
+      );
+    } catch (error) {
+      if (!(error instanceof AwsCallError)) throw error;
+      // A key of this account's topic that does not exist: SNS cannot encrypt with it.
+      if (error.code === 'NotFoundException' && topic.accountId === this.accountId) return { arn: keyId, keyManager: 'CUSTOMER', keyState: 'deleted (DescribeKey: NotFoundException)' };
+      // Another account's topic: its key (or its alias, which resolves in that account) may not be readable from here.
+      if (topic.accountId !== this.accountId && (isAccessDenied(error.code) || error.code === 'NotFoundException')) {
+        return { arn: keyId, keyManager: 'CUSTOMER', keyState: 'unknown', unreadable: `DescribeKey: ${error.code}` };
+      }
+      throw error;
+    }
     const metadata = described.KeyMetadata;
     if (!metadata?.Arn) throw new AwsCallError('DescribeKey', topic.region, `KMS key ${keyId}`, new Error('the response holds no KeyMetadata'));
     const key = { arn: metadata.Arn, keyManager: metadata.KeyManager ?? 'CUSTOMER', keyState: metadata.KeyState ?? (metadata.Enabled ? 'Enabled' : 'Disabled') };

@@ -74,6 +74,9 @@ function encryptionProblem(topic: TopicSnapshot, context: PolicyRequest['context
   if (AWS_MANAGED_SNS_KEY.test(keyId)) return `is encrypted with alias/aws/sns, which CloudWatch alarms cannot use (its key policy does not admit ${CLOUDWATCH} and cannot be changed): ${fix}`;
   const key = topic.key;
   if (!key) throw new Error(`incomplete snapshot: KMS key ${keyId} of topic ${topic.arn} was not read`);
+  if (key.unreadable && key.keyState === 'unknown') {
+    return `is encrypted with KMS key ${key.arn}, which cannot be read from here (${key.unreadable}), so whether CloudWatch may use it is unproven`;
+  }
   if (key.keyManager === 'AWS') return `is encrypted with the AWS managed key ${key.arn}, which CloudWatch alarms cannot use: ${fix}`;
   if (key.keyState !== 'Enabled') return `is encrypted with KMS key ${key.arn}, which is ${key.keyState}: SNS cannot encrypt the alarm's notification, so it is not delivered`;
   if (key.policy === undefined) {

@@ -252,6 +252,15 @@ describe('gatherSnapshot: the reads of issue 14, where moto does not answer as A
     expect(verdict.annotation).toMatch(/whose key policy cannot be read from here \(GetKeyPolicy works only in the key's account, 999988887777\)/);
   });
 
+  test("a central topic's key that cannot be described from here: that chain is unproven, the evaluation goes on", async () => {
+    const central = 'arn:aws:sns:us-east-1:999988887777:central-alerts';
+    mocks.cloudWatch.on(DescribeAlarmsForMetricCommand).resolves({ MetricAlarms: [{ ...SEED_ALARM, AlarmActions: [central] }] });
+    mocks.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { TopicArn: central, Policy: defaultTopicPolicy(central), KmsMasterKeyId: 'alias/central' } });
+    mocks.kms.on(DescribeKeyCommand).rejects(awsError('NotFoundException', 'Alias arn:aws:kms:us-east-1:111122223333:alias/central is not found.'));
+    const { verdict } = await gather();
+    expect(verdict.annotation).toMatch(/topic central-alerts \(account 999988887777\) is encrypted with KMS key alias\/central, which cannot be read from here \(DescribeKey: NotFoundException\)/);
+  });
+
   test('a subscription filter policy the rule may not read is an error naming sns:GetSubscriptionAttributes', async () => {
     mocks.sns.on(GetSubscriptionAttributesCommand).rejects(awsError('AuthorizationErrorException', 'not authorized'));
     await expect(gather()).rejects.toThrow(/GetSubscriptionAttributes failed in us-east-1 for subscription .*\(the rule's role needs sns:GetSubscriptionAttributes\)/);
