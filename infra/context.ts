@@ -7,7 +7,7 @@
  */
 import { FILTER_PATTERNS, isSecurityHubExactText, type PatternProfile } from '../rule/events/canonical';
 import { analyzeFilterPattern } from '../rule/filter-pattern';
-import { ParameterError as RuleParameterError, parseRuleParameters } from '../rule/parameters';
+import { DEFAULT_PARAMETERS, ParameterError as RuleParameterError, parseRuleParameters } from '../rule/parameters';
 import type { ParameterDefinition } from '../remediation/builder';
 import { remediationDocument } from '../remediation/document';
 import { disallowedReason } from '../remediation/parameters';
@@ -66,11 +66,12 @@ export const CONTEXT_KEYS = {
   requiredEvents: { default: 'POLICY', allowed: 'POLICY, CIS or a comma list of S3 event names' },
   patternProfile: { default: documentParameters.PatternProfile!.default, allowed: Object.keys(FILTER_PATTERNS).join(' or ') },
   evaluationFrequency: { default: 'TwentyFour_Hours', allowed: EVALUATION_FREQUENCIES.join(', ') },
-  alarmPeriodSeconds: { default: documentParameters.AlarmPeriodSeconds!.default, allowed: '10, 30 or a multiple of 60 up to 3600' },
+  alarmPeriodSeconds: { default: documentParameters.AlarmPeriodSeconds!.default, allowed: 'a multiple of 60 up to 3600' },
   securityHubParity: { default: false, allowed: 'true or false' },
   logLevel: { default: 'INFO', allowed: LOG_LEVELS.join(', ') },
   ruleRoleName: { default: 's3-policy-watch-rule', allowed: `an IAM role name of 1-${MAX_RULE_ROLE_NAME_LENGTH} letters, digits and +=,.@_- (the region is appended)` },
   trailOwnerReadRoleName: { default: 'none', allowed: 'an IAM role name, or none' },
+  subscriberProtocols: { default: DEFAULT_PARAMETERS.subscriberProtocols.join(','), allowed: 'a comma list of SNS protocols (email, email-json, sms, https, http, application, lambda, sqs, firehose)' },
   remediation: { default: true, allowed: 'true or false' },
 } as const;
 
@@ -128,6 +129,14 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
   const patternProfile = oneOf('patternProfile', Object.keys(FILTER_PATTERNS) as PatternProfile[]);
   const evaluationFrequency = oneOf('evaluationFrequency', EVALUATION_FREQUENCIES);
   const alarmPeriod = text('alarmPeriodSeconds');
+  // The document accepts 10 and 30 s, but a metric filter's metric is standard resolution: the rule would judge
+  // such an alarm unreliable (docs/aws-behaviour.md A4), so the stack would never turn compliant.
+  if (alarmPeriod !== undefined && Number(alarmPeriod) < 60) {
+    problems.push(`alarmPeriodSeconds "${alarmPeriod}" is not allowed: expected ${CONTEXT_KEYS.alarmPeriodSeconds.allowed} (a metric filter publishes one datapoint a minute, so the rule judges a ${alarmPeriod}-second alarm unreliable)`);
+  }
+  const subscriberProtocols = text('subscriberProtocols');
+  const protocolsProblem = subscriberProtocols === undefined ? undefined : ruleParameterProblem({ SubscriberProtocols: subscriberProtocols });
+  if (protocolsProblem) problems.push(`subscriberProtocols "${subscriberProtocols}" is not allowed: ${protocolsProblem}`);
   const logLevel = oneOf('logLevel', LOG_LEVELS);
   const requiredEvents = text('requiredEvents');
   const securityHubParity = flag('securityHubParity');
@@ -147,6 +156,9 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
       RequiredEvents: requiredEvents,
       SecurityHubParity: String(securityHubParity),
       ...(trailOwnerReadRoleName !== undefined && !readRoleProblem ? { TrailOwnerReadRoleName: trailOwnerReadRoleName } : {}),
+      ...(subscriberProtocols !== undefined && !protocolsProblem && subscriberProtocols !== CONTEXT_KEYS.subscriberProtocols.default
+        ? { SubscriberProtocols: subscriberProtocols }
+        : {}),
     };
     try {
       const rule = parseRuleParameters(ruleInputParameters);

@@ -45,6 +45,7 @@ test('trailOwnerReadRoleName becomes the rule parameter TrailOwnerReadRoleName; 
     ruleInputParameters: { RequiredEvents: 'POLICY', SecurityHubParity: 'false', TrailOwnerReadRoleName: 'S3PolicyWatchTrailOwnerRead' },
   });
   expect(read({ ...LOG_GROUP, trailOwnerReadRoleName: 'none' }).ruleInputParameters).toEqual({ RequiredEvents: 'POLICY', SecurityHubParity: 'false' });
+  expect(read({ ...LOG_GROUP, subscriberProtocols: 'email,sqs' }).ruleInputParameters).toEqual({ RequiredEvents: 'POLICY', SecurityHubParity: 'false', SubscriberProtocols: 'email,sqs' });
 });
 
 test('cdk.json alone is enough to synthesize a fresh clone', () => {
@@ -70,7 +71,10 @@ test.each([
   ['logLevel', 'verbose', /logLevel "verbose" is not allowed: expected TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT/],
   ['patternProfile', 'STRICT', /patternProfile "STRICT" is not allowed: expected POLICY or CIS/],
   ['notificationEmail', 'secops@', /notificationEmail "secops@" is not allowed: expected an email address or none/],
-  ['alarmPeriodSeconds', '45', /alarmPeriodSeconds "45" is not allowed: expected 10, 30 or a multiple of 60 up to 3600/],
+  ['alarmPeriodSeconds', '45', /alarmPeriodSeconds "45" is not allowed: expected a multiple of 60 up to 3600/],
+  // the document takes 10 and 30, but the rule judges a high-resolution alarm on a metric filter's metric unreliable
+  ['alarmPeriodSeconds', '10', /alarmPeriodSeconds "10" is not allowed: expected a multiple of 60 up to 3600 \(a metric filter publishes one datapoint a minute/],
+  ['subscriberProtocols', 'email,pager', /subscriberProtocols "email,pager" is not allowed: rule parameter SubscriberProtocols: "pager" is not an SNS protocol/],
   ['alarmPeriodSeconds', '7200', /alarmPeriodSeconds "7200" is not allowed/],
   ['trailLogGroupName', 'CloudTrail logs', /trailLogGroupName "CloudTrail logs" is not allowed: expected a log group name/],
   ['requiredEvents', { events: 'CIS' }, /requiredEvents must be POLICY, CIS or a comma list of S3 event names, got \{"events":"CIS"\}/],
