@@ -7,7 +7,7 @@
  */
 import { FILTER_PATTERNS, isSecurityHubExactText, type PatternProfile } from '../rule/events/canonical';
 import { analyzeFilterPattern } from '../rule/filter-pattern';
-import { ParameterError as RuleParameterError, parseRuleParameters } from '../rule/parameters';
+import { DEFAULT_PARAMETERS, ParameterError as RuleParameterError, parseRuleParameters } from '../rule/parameters';
 import type { ParameterDefinition } from '../remediation/builder';
 import { NO_TARGET, remediationDocument } from '../remediation/document';
 import { disallowedReason } from '../remediation/parameters';
@@ -77,6 +77,7 @@ export const CONTEXT_KEYS = {
   logLevel: { default: 'INFO', allowed: LOG_LEVELS.join(', ') },
   ruleRoleName: { default: 's3-policy-watch-rule', allowed: `an IAM role name of 1-${MAX_RULE_ROLE_NAME_LENGTH} letters, digits and +=,.@_- (the region is appended)` },
   trailOwnerReadRoleName: { default: 'none', allowed: 'an IAM role name, or none' },
+  subscriberProtocols: { default: DEFAULT_PARAMETERS.subscriberProtocols.join(','), allowed: 'a comma list of SNS protocols (email, email-json, sms, https, http, application, lambda, sqs, firehose)' },
   remediation: { default: true, allowed: 'true or false' },
 } as const;
 
@@ -136,6 +137,9 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
   const patternProfile = oneOf('patternProfile', Object.keys(FILTER_PATTERNS) as PatternProfile[]);
   const evaluationFrequency = oneOf('evaluationFrequency', EVALUATION_FREQUENCIES);
   const alarmPeriod = text('alarmPeriodSeconds');
+  const subscriberProtocols = text('subscriberProtocols');
+  const protocolsProblem = subscriberProtocols === undefined ? undefined : ruleParameterProblem({ SubscriberProtocols: subscriberProtocols });
+  if (protocolsProblem) problems.push(`subscriberProtocols "${subscriberProtocols}" is not allowed: ${protocolsProblem}`);
   const logLevel = oneOf('logLevel', LOG_LEVELS);
   const requiredEvents = text('requiredEvents');
   const securityHubParity = flag('securityHubParity');
@@ -158,6 +162,9 @@ export function readDeployContext(lookup: ContextLookup, presentKeys: readonly s
       // Off is the rule's default; only a deployment that turns it on passes it.
       ...(securityHubFindings ? { SecurityHubFindings: 'true' } : {}),
       ...(trailOwnerReadRoleName !== undefined && !readRoleProblem ? { TrailOwnerReadRoleName: trailOwnerReadRoleName } : {}),
+      ...(subscriberProtocols !== undefined && !protocolsProblem && subscriberProtocols !== CONTEXT_KEYS.subscriberProtocols.default
+        ? { SubscriberProtocols: subscriberProtocols }
+        : {}),
     };
     try {
       const rule = parseRuleParameters(ruleInputParameters);

@@ -96,6 +96,12 @@ export function ruleGrants({ partition, account, region, trailOwnerReadRoleName,
     { action: 'cloudwatch:DescribeAlarmsForMetric' },
     { action: 'cloudwatch:DescribeAlarms', resources: [anyRegion('cloudwatch', 'alarm:*')] },
     { action: 'sns:ListSubscriptionsByTopic', resources: [`arn:${partition}:sns:*:*:*`] },
+    // Whether CloudWatch may publish (topic policy, key) and whether a subscription filters the alarm out.
+    { action: 'sns:GetTopicAttributes', resources: [`arn:${partition}:sns:*:*:*`] },
+    { action: 'sns:GetSubscriptionAttributes', resources: [`arn:${partition}:sns:*:*:*`] },
+    // A topic's key may be another account's (DescribeKey works across accounts); GetKeyPolicy only in its own.
+    { action: 'kms:DescribeKey', resources: [`arn:${partition}:kms:*:*:key/*`] },
+    { action: 'kms:GetKeyPolicy', resources: [anyRegion('kms', 'key/*')] },
     { action: 'config:PutEvaluations' },
   ];
 }
@@ -111,19 +117,23 @@ export interface TrailOwnerReadScope {
 
 /**
  * What rule/gather.ts reads through the trail owner's role: the trail's status and event selectors, the filters of
- * its log group, the alarms on their metrics and the alarms' topics (DescribeTrails is the member's own call).
- * CloudWatch Logs authorizes a log group both as `log-group:NAME` and as `log-group:NAME:*`, depending on the API:
- * both are granted, for that one log group.
+ * its log group and of every log group writing into the alarmed metric, the alarms on their metrics, the alarms'
+ * topics, their attributes and keys (DescribeTrails is the member's own call).
  */
 export function trailOwnerReadGrants({ partition, account, region, logGroupName }: TrailOwnerReadScope): Grant[] {
   const here = (service: string, resource: string) => `arn:${partition}:${service}:${region}:${account}:${resource}`;
   return [
     { action: 'cloudtrail:GetTrailStatus', resources: [here('cloudtrail', 'trail/*')] },
     { action: 'cloudtrail:GetEventSelectors', resources: [here('cloudtrail', 'trail/*')] },
-    { action: 'logs:DescribeMetricFilters', resources: [here('logs', `log-group:${logGroupName}`), here('logs', `log-group:${logGroupName}:*`)] },
+    // The trail's log group, and (asked by metric name, without a log group) every filter writing into the alarmed metric.
+    { action: 'logs:DescribeMetricFilters', resources: [here('logs', 'log-group:*')] },
     { action: 'cloudwatch:DescribeAlarmsForMetric' },
     { action: 'cloudwatch:DescribeAlarms', resources: [here('cloudwatch', 'alarm:*')] },
     { action: 'sns:ListSubscriptionsByTopic', resources: [`arn:${partition}:sns:${region}:*:*`] },
+    { action: 'sns:GetTopicAttributes', resources: [`arn:${partition}:sns:${region}:*:*`] },
+    { action: 'sns:GetSubscriptionAttributes', resources: [`arn:${partition}:sns:${region}:*:*`] },
+    { action: 'kms:DescribeKey', resources: [`arn:${partition}:kms:${region}:*:key/*`] },
+    { action: 'kms:GetKeyPolicy', resources: [here('kms', 'key/*')] },
   ];
 }
 

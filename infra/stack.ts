@@ -389,7 +389,15 @@ export class S3PolicyWatchStack extends Stack {
       ),
       wildcard(
         'arn:<AWS::Partition>:sns:*:*:*',
-        "The rule lists the subscribers of the topics the alarms notify; that may be a central alerts topic of another account, whose topic policy decides.",
+        "The rule reads the subscribers, attributes and subscription filter policies of the topics the alarms notify; that may be a central alerts topic of another account, whose topic policy decides.",
+      ),
+      wildcard(
+        'arn:<AWS::Partition>:kms:*:*:key/*',
+        "The rule describes the KMS key of an encrypted alarm topic, which may be any key (another account's for a central topic), to tell whether CloudWatch can use it.",
+      ),
+      wildcard(
+        'arn:<AWS::Partition>:kms:*:<AWS::AccountId>:key/*',
+        "The rule reads the key policy of an alarm topic's key of this account, whichever key the topic names, to tell whether CloudWatch may use it.",
       ),
     );
     if (settings.trailOwnerReadRoleName) {

@@ -18,8 +18,10 @@ import { Construct } from 'constructs';
 export const TAMPER_EVENTS: Readonly<Record<string, readonly string[]>> = {
   'cloudtrail.amazonaws.com': ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'],
   'logs.amazonaws.com': ['DeleteMetricFilter', 'PutMetricFilter', 'DeleteLogGroup'],
-  'monitoring.amazonaws.com': ['DeleteAlarms', 'DisableAlarmActions', 'PutMetricAlarm'],
-  'sns.amazonaws.com': ['DeleteTopic', 'Unsubscribe', 'SetTopicAttributes'],
+  'monitoring.amazonaws.com': ['DeleteAlarms', 'DisableAlarmActions', 'PutMetricAlarm', 'PutCompositeAlarm'],
+  'sns.amazonaws.com': ['DeleteTopic', 'Unsubscribe', 'SetTopicAttributes', 'SetSubscriptionAttributes'],
+  // The topic's key: the rule judges whether CloudWatch may still use it.
+  'kms.amazonaws.com': ['DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy'],
 };
 
 export interface TamperWatchProps {

@@ -10,8 +10,8 @@
  * can be handed someone else's role ARN. Here the only caller is the organization's own rule role, named in the
  * trust policy; nobody in between chooses which role it assumes.
  *
- * Permissions: the reads rule/gather.ts makes through the role, nothing that writes, on the trail's log group and
- * on this account's trails and alarms in this region (infra/iam.ts trailOwnerReadGrants).
+ * Permissions: the reads rule/gather.ts makes through the role, nothing that writes, on this account's trails, log
+ * groups, alarms and keys in this region and on the topics its alarms notify (infra/iam.ts trailOwnerReadGrants).
  */
 import { CfnOutput, CfnParameter, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -63,16 +63,24 @@ export class TrailOwnerReadRole extends Construct {
         "Members read the status and event selectors of the organization trail they see, whatever its name; only this account's trails of this region.",
       ),
       wildcardAcknowledgment(
-        `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${props.logGroupName}:*`,
-        "The metric filters of the organization trail's log group only: CloudWatch Logs names the log-group resource with a trailing :* for some APIs.",
+        'arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*',
+        "The metric filters of the organization trail's log group, and every filter of this region writing into its alarmed metric (DescribeMetricFilters by metric name, which names no log group).",
+      ),
+      wildcardAcknowledgment(
+        'arn:<AWS::Partition>:sns:<AWS::Region>:*:*',
+        "Members read the subscribers, attributes and subscription filter policies of the topics the trail's alarms notify, which may be a central alerts topic of another account (whose topic policy decides); alarms notify topics of their own region only.",
+      ),
+      wildcardAcknowledgment(
+        'arn:<AWS::Partition>:kms:<AWS::Region>:*:key/*',
+        "Members describe the KMS key of an encrypted alarm topic, whichever key (and account) the topic names.",
+      ),
+      wildcardAcknowledgment(
+        'arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*',
+        "Members read the key policy of an alarm topic's key of this account, whichever key the topic names.",
       ),
       wildcardAcknowledgment(
         'arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*',
         "When a chain lacks a working alarm, the rule lists this region's alarms to find a metric-math alarm on the filter's metric; any alarm may be one.",
-      ),
-      wildcardAcknowledgment(
-        'arn:<AWS::Partition>:sns:<AWS::Region>:*:*',
-        "Members list the subscribers of the topics the trail's alarms notify, which may be a central alerts topic of another account (whose topic policy decides); alarms notify topics of their own region only.",
       ),
     );
   }

@@ -2,6 +2,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -56,6 +57,7 @@ export interface RuleClients {
   logs: CloudWatchLogsClient;
   cloudWatch: CloudWatchClient;
   sns: SNSClient;
+  kms: KMSClient;
   config: ConfigServiceClient;
   sts: STSClient;
   securityHub: SecurityHubClient;
@@ -67,6 +69,7 @@ export function ruleClients(options: ClientOptions): RuleClients {
     logs: makeClient(CloudWatchLogsClient, options),
     cloudWatch: makeClient(CloudWatchClient, options),
     sns: makeClient(SNSClient, options),
+    kms: makeClient(KMSClient, options),
     config: makeClient(ConfigServiceClient, options),
     sts: makeClient(STSClient, options),
     securityHub: makeClient(SecurityHubClient, options),

@@ -1,20 +1,25 @@
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, type Trail } from '@aws-sdk/client-cloudtrail';
 import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type Dimension, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand, type MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeKeyCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { GetFindingsCommand } from '@aws-sdk/client-securityhub';
-import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { ArnError, isSnsTopicArn, parseLogGroupArn, parseTopicArn, parseTrailArn, type LogGroupRef, type NamedResourceRef } from './arn';
+import { ArnError, isSnsTopicArn, parseArn, parseLogGroupArn, parseTopicArn, parseTrailArn, type LogGroupRef, type NamedResourceRef } from './arn';
 import { regionalClients, type ClientOptions, type RegionalClients, type RuleClients } from './clients';
 import { catchesRequiredEvent, evaluateAccount, metricText, type ChainReport } from './evaluate';
+import { resolveDimensions } from './links/alarm';
 import { DEFAULT_PARAMETERS, type RuleParameters } from './parameters';
 import type {
   AccountParts,
   AccountSnapshot,
   AlarmSearch,
   AlarmSnapshot,
+  CompositeAlarmSnapshot,
+  KeySnapshot,
   LogGroupSnapshot,
+  MetricPublishers,
   MetricFilterSnapshot,
   MetricId,
   TopicSnapshot,
@@ -56,6 +61,10 @@ const IAM_ACTIONS = {
   DescribeAlarmsForMetric: 'cloudwatch:DescribeAlarmsForMetric',
   DescribeAlarms: 'cloudwatch:DescribeAlarms',
   ListSubscriptionsByTopic: 'sns:ListSubscriptionsByTopic',
+  GetTopicAttributes: 'sns:GetTopicAttributes',
+  GetSubscriptionAttributes: 'sns:GetSubscriptionAttributes',
+  DescribeKey: 'kms:DescribeKey',
+  GetKeyPolicy: 'kms:GetKeyPolicy',
   PutEvaluations: 'config:PutEvaluations',
   GetFindings: 'securityhub:GetFindings',
   BatchImportFindings: 'securityhub:BatchImportFindings',
@@ -166,6 +175,7 @@ export async function gatherSnapshot(
   clientsFor?: AssumedRoleClients,
 ): Promise<Gathered> {
   const reader = new Reader(clients);
+  const readAt = new Date().toISOString();
   const [{ accountId, partition }, trails] = await Promise.all([callerIdentity(reader, region), describeTrails(reader, region)]);
   const own = new AccountReader(reader, accountId, parameters);
   await own.readChains(trails);
@@ -174,6 +184,7 @@ export async function gatherSnapshot(
     ...own.parts(),
     region,
     trails,
+    readAt,
     ...(owners.length > 0 ? { trailOwners: owners.map(({ roleArn, account }): TrailOwnerSnapshot => ({ roleArn, ...account.parts() })) } : {}),
   });
 
@@ -190,20 +201,28 @@ export async function gatherSnapshot(
     await Promise.all(owners.map(({ account }) => account.readChains(trails)));
   }
 
-  // DescribeAlarmsForMetric does not return metric-math alarms. Only when no chain is complete and some chain
-  // gets past a working filter without a working alarm and topic are that region's alarms listed to find them,
-  // in the account the chain was followed in.
+  // DescribeAlarmsForMetric does not return metric-math or Metrics Insights alarms, nor composite alarms. Only when no
+  // chain is complete: a region whose working filter has no working alarm and topic gets its alarms listed, and an
+  // alarm that works but notifies nobody gets its composite parents asked for, in the account the chain was followed in.
   const first = snapshotNow();
   const verdict = evaluateAccount(first, parameters);
+  const caller = partition ? { partition } : {};
+  if (verdict.compliance === 'COMPLIANT') return { snapshot: first, apiCalls: reader.apiCalls, ...caller };
   const searches = uniqueBy(
-    verdict.compliance === 'COMPLIANT' ? [] : verdict.chains.filter(endsBehindWorkingFilter).map((chain) => parseLogGroupArn(chain.logGroupArn!)),
+    verdict.chains.filter(endsBehindWorkingFilter).map((chain) => parseLogGroupArn(chain.logGroupArn!)),
     (ref) => `${ref.accountId} ${ref.region}`,
   );
-  const caller = partition ? { partition } : {};
-  if (searches.length === 0) return { snapshot: first, apiCalls: reader.apiCalls, ...caller };
+  const silentAlarms = uniqueBy(verdict.chains.filter(endsBehindWorkingAlarm), (chain) => chain.alarmArn!);
+  if (searches.length === 0 && silentAlarms.length === 0) return { snapshot: first, apiCalls: reader.apiCalls, ...caller };
   const accounts = [own, ...owners.map(({ account }) => account)];
   const accountOf = (id: string) => accounts.find((account) => account.accountId === id)!;
   await Promise.all(searches.map((ref) => accountOf(ref.accountId).readMetricMathAlarms(ref.region)));
+  await Promise.all(
+    silentAlarms.map((chain) => {
+      const arn = parseArn(chain.alarmArn!, 'cloudwatch', 'CloudWatch alarm ARN', 'arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME');
+      return accountOf(arn.accountId).readCompositeParents(arn.region, chain.alarmArn!, arn.resource.replace(/^alarm:/, ''));
+    }),
+  );
   await Promise.all(accounts.map((account) => account.readTopics()));
   return { snapshot: snapshotNow(), apiCalls: reader.apiCalls, ...caller };
 }
@@ -243,6 +262,8 @@ async function assumeTrailOwnerRole(
  */
 class AccountReader {
   private readonly logGroups: LogGroupSnapshot[] = [];
+  private readonly publishers: MetricPublishers[] = [];
+  private readonly composites: CompositeAlarmSnapshot[] = [];
   private readonly alarms = new AlarmCollector();
   private readonly topics: TopicCollector;
 
@@ -251,7 +272,7 @@ class AccountReader {
     readonly accountId: string,
     private readonly parameters: RuleParameters,
   ) {
-    this.topics = new TopicCollector(reader, accountId);
+    this.topics = new TopicCollector(reader, accountId, parameters);
   }
 
   /** Follows this account's trails among `trails` as far as the chain goes. */
@@ -268,14 +289,28 @@ class AccountReader {
     );
     this.logGroups.push(...(await Promise.all(logGroupRefs.map((ref) => readLogGroup(this.reader, ref)))));
 
+    const catching = this.logGroups.flatMap((group) =>
+      group.filters.filter((filter) => catchesRequiredEvent(filter, this.parameters)).map((filter) => ({ region: group.region, filter })),
+    );
+    // A dimensioned filter publishes one metric per value of its dimension fields: the alarms are on those values.
     const metrics = uniqueBy(
-      this.logGroups.flatMap((group) =>
-        group.filters.filter((filter) => catchesRequiredEvent(filter, this.parameters)).map((filter) => ({ region: group.region, metric: filter.metric })),
-      ),
+      catching.flatMap(({ region, filter }) => {
+        const resolution = resolveDimensions(filter, this.parameters.requiredEvents);
+        const dimensionSets = 'varying' in resolution ? [filter.metric.dimensions] : resolution.metrics.map((metric) => metric.dimensions);
+        return dimensionSets.map((dimensions) => ({ region, metric: { namespace: filter.metric.namespace, name: filter.metric.name, dimensions } }));
+      }),
       ({ region, metric }) => JSON.stringify([region, metric.namespace, metric.name, sortedEntries(metric.dimensions)]),
     );
-    await Promise.all(metrics.map(({ region, metric }) => readAlarmsForMetric(this.reader, this.alarms, region, metric)));
+    const named = uniqueBy(catching, ({ region, filter }) => JSON.stringify([region, filter.metric.namespace, filter.metric.name]));
+    await Promise.all([
+      ...metrics.map(({ region, metric }) => readAlarmsForMetric(this.reader, this.alarms, region, metric)),
+      ...named.map(async ({ region, filter }) => this.publishers.push(await readMetricPublishers(this.reader, region, filter.metric))),
+    ]);
     await this.readTopics();
+  }
+
+  async readCompositeParents(region: string, childArn: string, childName: string): Promise<void> {
+    this.composites.push(...(await readCompositeParents(this.reader, region, childArn, childName)));
   }
 
   readMetricMathAlarms(region: string): Promise<void> {
@@ -284,7 +319,7 @@ class AccountReader {
 
   /** The topics of the alarms found so far, each once. */
   readTopics(): Promise<void> {
-    return this.topics.readFor(this.alarms.alarms);
+    return this.topics.readFor([...this.alarms.alarms, ...this.composites]);
   }
 
   parts(): AccountParts {
@@ -294,12 +329,19 @@ class AccountReader {
       alarms: [...this.alarms.alarms],
       alarmSearches: [...this.alarms.searches],
       topics: [...this.topics.topics],
+      metricPublishers: [...this.publishers],
+      ...(this.composites.length ? { compositeAlarms: [...this.composites] } : {}),
     };
   }
 }
 
 function endsBehindWorkingFilter(chain: ChainReport): boolean {
   return chain.status === 'broken' && chain.links.find((link) => link.link === 'filter')?.status === 'ok';
+}
+
+/** A chain whose alarm works but whose own notification does not: a composite parent may notify instead. */
+function endsBehindWorkingAlarm(chain: ChainReport): boolean {
+  return chain.status === 'broken' && chain.alarmArn !== undefined && !chain.compositeAlarmArn && chain.links.find((link) => link.link === 'alarm')?.status === 'ok';
 }
 
 async function callerIdentity(reader: Reader, region: string): Promise<{ accountId: string; partition?: string }> {
@@ -373,6 +415,7 @@ async function readTrailState(reader: Reader, trail: TrailSnapshot): Promise<voi
   trail.status = {
     isLogging: status.IsLogging ?? false,
     ...(status.LatestCloudWatchLogsDeliveryError ? { latestCloudWatchLogsDeliveryError: status.LatestCloudWatchLogsDeliveryError } : {}),
+    ...(status.LatestCloudWatchLogsDeliveryTime ? { latestCloudWatchLogsDeliveryTime: new Date(status.LatestCloudWatchLogsDeliveryTime).toISOString() } : {}),
   };
   trail.selectors = {
     classic: (selectors.EventSelectors ?? []).map((selector) => ({
@@ -520,6 +563,7 @@ function alarmSnapshot(alarm: MetricAlarm, region: string): AlarmSnapshot {
             id: query.Id ?? '',
             expression: query.Expression,
             returnData: query.ReturnData,
+            ...(query.Period !== undefined ? { period: query.Period } : {}),
             metricStat: query.MetricStat && {
               metric: {
                 namespace: query.MetricStat.Metric?.Namespace ?? '',
@@ -544,10 +588,61 @@ function alarmSnapshot(alarm: MetricAlarm, region: string): AlarmSnapshot {
     treatMissingData: alarm.TreatMissingData,
     thresholdMetricId: alarm.ThresholdMetricId,
     evaluateLowSampleCountPercentile: alarm.EvaluateLowSampleCountPercentile,
+    ...(alarm.StateValue ? { stateValue: alarm.StateValue } : {}),
+    ...(alarm.StateUpdatedTimestamp ? { stateUpdatedTimestamp: new Date(alarm.StateUpdatedTimestamp).toISOString() } : {}),
   };
 }
 
-/** Topics of the alarms' actions, each listed once, in its own region. */
+/**
+ * Every metric filter of the region that writes into this metric name and namespace, whatever its log group and
+ * dimensions (DescribeMetricFilters by metricName and metricNamespace): their values add up in the alarm's metric.
+ */
+async function readMetricPublishers(reader: Reader, region: string, metric: MetricId): Promise<MetricPublishers> {
+  const filters = await reader.paginate(
+    'DescribeMetricFilters',
+    region,
+    `metric ${metric.namespace}/${metric.name} (every log group)`,
+    (clients, nextToken) => clients.logs.send(new DescribeMetricFiltersCommand({ metricName: metric.name, metricNamespace: metric.namespace, nextToken })),
+    (response) => response.metricFilters,
+    (response) => response.nextToken,
+  );
+  return {
+    region,
+    namespace: metric.namespace,
+    name: metric.name,
+    filters: filters.flatMap((filter) =>
+      filterSnapshots(filter)
+        .filter((snapshot) => snapshot.metric.namespace === metric.namespace && snapshot.metric.name === metric.name)
+        .map((snapshot) => ({ ...snapshot, logGroupName: filter.logGroupName ?? '' })),
+    ),
+  };
+}
+
+async function readCompositeParents(reader: Reader, region: string, childArn: string, childName: string): Promise<CompositeAlarmSnapshot[]> {
+  const composites = await reader.paginate(
+    'DescribeAlarms',
+    region,
+    `composite alarms over alarm ${childName}`,
+    (clients, NextToken) => clients.cloudWatch.send(new DescribeAlarmsCommand({ AlarmTypes: ['CompositeAlarm'], ParentsOfAlarmName: childName, NextToken })),
+    (response) => response.CompositeAlarms,
+    (response) => response.NextToken,
+  );
+  return composites.map((composite) => ({
+    name: composite.AlarmName ?? '',
+    arn: composite.AlarmArn ?? '',
+    region,
+    actionsEnabled: composite.ActionsEnabled ?? true,
+    alarmActions: composite.AlarmActions ?? [],
+    alarmRule: composite.AlarmRule ?? '',
+    childArn,
+  }));
+}
+
+/**
+ * Topics of the alarms' actions, each read once, in its own region: the subscriptions, the topic's attributes
+ * (policy, KMS key), the key (DescribeKey, GetKeyPolicy) unless it is alias/aws/sns, and the filter policy of
+ * each confirmed subscription over a counted protocol (GetSubscriptionAttributes).
+ */
 class TopicCollector {
   readonly topics: TopicSnapshot[] = [];
   private readonly requested = new Set<string>();
@@ -555,9 +650,10 @@ class TopicCollector {
   constructor(
     private readonly reader: Reader,
     private readonly accountId: string,
+    private readonly parameters: RuleParameters,
   ) {}
 
-  async readFor(alarms: AlarmSnapshot[]): Promise<void> {
+  async readFor(alarms: { alarmActions: string[] }[]): Promise<void> {
     const arns = [...new Set(alarms.flatMap((alarm) => alarm.alarmActions.filter(isSnsTopicArn)))].filter((arn) => !this.requested.has(arn));
     arns.forEach((arn) => this.requested.add(arn));
     const refs = arns.flatMap((arn) => topicOf(arn) ?? []);
@@ -567,30 +663,82 @@ class TopicCollector {
   private async read(ref: NamedResourceRef): Promise<TopicSnapshot> {
     const arn = ref.arn;
     try {
-      const subscriptions = await this.reader.paginate(
-        'ListSubscriptionsByTopic',
-        ref.region,
-        `topic ${arn}`,
-        (clients, NextToken) => clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn, NextToken })),
-        (response) => response.Subscriptions,
-        (response) => response.NextToken,
+      const [listed, attributes] = await Promise.all([
+        this.reader.paginate(
+          'ListSubscriptionsByTopic',
+          ref.region,
+          `topic ${arn}`,
+          (clients, NextToken) => clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn, NextToken })),
+          (response) => response.Subscriptions,
+          (response) => response.NextToken,
+        ),
+        this.reader.call('GetTopicAttributes', ref.region, `topic ${arn}`, (clients) => clients.sns.send(new GetTopicAttributesCommand({ TopicArn: arn }))),
+      ]);
+      const policy = attributes.Attributes?.Policy;
+      const kmsMasterKeyId = attributes.Attributes?.KmsMasterKeyId;
+      const subscriptions = await Promise.all(
+        listed.map(async (subscription) => {
+          const entry = { protocol: subscription.Protocol ?? '', endpoint: subscription.Endpoint ?? '', subscriptionArn: subscription.SubscriptionArn ?? '' };
+          if (!entry.subscriptionArn.startsWith('arn:') || !this.parameters.subscriberProtocols.includes(entry.protocol)) return entry;
+          return { ...entry, filter: await this.subscriptionFilter(ref.region, entry.subscriptionArn) };
+        }),
       );
+      const key = kmsMasterKeyId && !/(^|:)alias\/aws\/sns$/.test(kmsMasterKeyId) ? await this.readKey(ref, kmsMasterKeyId) : undefined;
       return {
         arn,
         exists: true,
-        subscriptions: subscriptions.map((subscription) => ({
-          protocol: subscription.Protocol ?? '',
-          endpoint: subscription.Endpoint ?? '',
-          subscriptionArn: subscription.SubscriptionArn ?? '',
-        })),
+        subscriptions,
+        attributes: { ...(policy !== undefined ? { policy } : {}), ...(kmsMasterKeyId ? { kmsMasterKeyId } : {}) },
+        ...(key ? { key } : {}),
       };
     } catch (error) {
       if (!(error instanceof AwsCallError)) throw error;
       if (error.code === 'NotFoundException' || error.code === 'NotFound') return { arn, exists: false, subscriptions: [] };
-      // Another account's topic may not let this one list it: that chain is unproven, the evaluation goes on.
-      if (ref.accountId !== this.accountId && isAccessDenied(error.code)) return { arn, exists: true, unreadable: error.code, subscriptions: [] };
+      // Another account's topic may not let this one read it: that chain is unproven, the evaluation goes on.
+      if (ref.accountId !== this.accountId && isAccessDenied(error.code)) return { arn, exists: true, unreadable: `${error.api}: ${error.code}`, subscriptions: [] };
       throw error;
     }
+  }
+
+  private async subscriptionFilter(region: string, subscriptionArn: string): Promise<{ policy?: string; scope?: string }> {
+    const response = await this.reader.call('GetSubscriptionAttributes', region, `subscription ${subscriptionArn}`, (clients) =>
+      clients.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn })),
+    );
+    const attributes = response.Attributes ?? {};
+    return { ...(attributes.FilterPolicy ? { policy: attributes.FilterPolicy } : {}), ...(attributes.FilterPolicyScope ? { scope: attributes.FilterPolicyScope } : {}) };
+  }
+
+  /**
+   * The topic's key, asked in the topic's region (an alias name resolves in the caller's account). GetKeyPolicy
+   * works only in the key's own account: another account's key is reported as unreadable, not guessed.
+   */
+  private async readKey(topic: NamedResourceRef, keyId: string): Promise<KeySnapshot> {
+    let described;
+    try {
+      described = await this.reader.call('DescribeKey', topic.region, `KMS key ${keyId} of topic ${topic.arn}`, (clients) =>
+        clients.kms.send(new DescribeKeyCommand({ KeyId: keyId })),
+      );
+    } catch (error) {
+      if (!(error instanceof AwsCallError)) throw error;
+      // A key of this account's topic that does not exist: SNS cannot encrypt with it.
+      if (error.code === 'NotFoundException' && topic.accountId === this.accountId) return { arn: keyId, keyManager: 'CUSTOMER', keyState: 'deleted (DescribeKey: NotFoundException)' };
+      // Another account's topic: its key (or its alias, which resolves in that account) may not be readable from here.
+      if (topic.accountId !== this.accountId && (isAccessDenied(error.code) || error.code === 'NotFoundException')) {
+        return { arn: keyId, keyManager: 'CUSTOMER', keyState: 'unknown', unreadable: `DescribeKey: ${error.code}` };
+      }
+      throw error;
+    }
+    const metadata = described.KeyMetadata;
+    if (!metadata?.Arn) throw new AwsCallError('DescribeKey', topic.region, `KMS key ${keyId}`, new Error('the response holds no KeyMetadata'));
+    const key = { arn: metadata.Arn, keyManager: metadata.KeyManager ?? 'CUSTOMER', keyState: metadata.KeyState ?? (metadata.Enabled ? 'Enabled' : 'Disabled') };
+    const keyAccount = metadata.Arn.split(':')[4];
+    if (key.keyManager === 'AWS' || key.keyState !== 'Enabled') return key;
+    if (keyAccount !== this.accountId) return { ...key, unreadable: `GetKeyPolicy works only in the key's account, ${keyAccount}` };
+    const policy = await this.reader.call('GetKeyPolicy', topic.region, `KMS key ${metadata.Arn}`, (clients) =>
+      clients.kms.send(new GetKeyPolicyCommand({ KeyId: metadata.Arn, PolicyName: 'default' })),
+    );
+    if (policy.Policy === undefined) throw new AwsCallError('GetKeyPolicy', topic.region, `KMS key ${metadata.Arn}`, new Error('the response holds no Policy'));
+    return { ...key, policy: policy.Policy };
   }
 }
 

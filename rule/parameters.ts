@@ -4,6 +4,10 @@ import { RequiredEventsError, resolveRequiredEvents } from './filter-pattern';
  * The rule's parameters (Config `InputParameters`). Config hands them over as a JSON object of strings;
  * a typo or a value that is not one of the allowed ones is an error, never a silently different rule.
  */
+/** Every protocol SNS delivers over, and the default of those that reach a person. */
+export const SNS_PROTOCOLS = ['email', 'email-json', 'sms', 'https', 'http', 'application', 'lambda', 'sqs', 'firehose'] as const;
+export const DEFAULT_SUBSCRIBER_PROTOCOLS: readonly string[] = ['email', 'email-json', 'sms', 'https', 'application'];
+
 export interface RuleParameters {
   /** As given (`POLICY`, `CIS` or names), for reports. */
   requiredEventsSpec: string;
@@ -14,6 +18,8 @@ export interface RuleParameters {
   securityHubParity: boolean;
   /** Also send the verdict to Security Hub as one ASFF finding per account and region (rule/security-hub-finding.ts). */
   securityHubFindings: boolean;
+  /** The subscription protocols that count as reaching a person. */
+  subscriberProtocols: string[];
   /** Accepted and validated; reading the owner's log group with it comes with cross-account support. */
   trailOwnerReadRoleName?: string;
 }
@@ -30,7 +36,7 @@ const BOOLEAN_KEYS = {
   SecurityHubFindings: 'securityHubFindings',
 } as const satisfies Record<string, keyof RuleParameters>;
 
-const KNOWN_KEYS = ['RequiredEvents', ...Object.keys(BOOLEAN_KEYS), 'TrailOwnerReadRoleName'];
+const KNOWN_KEYS = ['RequiredEvents', ...Object.keys(BOOLEAN_KEYS), 'SubscriberProtocols', 'TrailOwnerReadRoleName'];
 
 export const DEFAULT_PARAMETERS: Readonly<RuleParameters> = Object.freeze({
   requiredEventsSpec: 'POLICY',
@@ -40,6 +46,7 @@ export const DEFAULT_PARAMETERS: Readonly<RuleParameters> = Object.freeze({
   requireConfirmedSubscription: true,
   securityHubParity: false,
   securityHubFindings: false,
+  subscriberProtocols: [...DEFAULT_SUBSCRIBER_PROTOCOLS],
 });
 
 // IAM role names: 1-64 of letters, digits and +=,.@_-
@@ -54,7 +61,11 @@ export function parseRuleParameters(input: string | Record<string, unknown> | un
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ParameterError(`rule parameters must be a JSON object of strings such as {"RequiredEvents":"CIS"}, got ${JSON.stringify(raw)}`);
   }
-  const parameters: RuleParameters = { ...DEFAULT_PARAMETERS, requiredEvents: [...DEFAULT_PARAMETERS.requiredEvents] };
+  const parameters: RuleParameters = {
+    ...DEFAULT_PARAMETERS,
+    requiredEvents: [...DEFAULT_PARAMETERS.requiredEvents],
+    subscriberProtocols: [...DEFAULT_PARAMETERS.subscriberProtocols],
+  };
   for (const [key, value] of Object.entries(raw)) {
     if (!KNOWN_KEYS.includes(key)) throw new ParameterError(unknownKeyMessage(key));
     if (value === '' || value === null || value === undefined) continue;
@@ -67,6 +78,8 @@ export function parseRuleParameters(input: string | Record<string, unknown> | un
         throw error;
       }
       parameters.requiredEventsSpec = spec;
+    } else if (key === 'SubscriberProtocols') {
+      parameters.subscriberProtocols = subscriberProtocols(stringValue(key, value, `a comma list of ${SNS_PROTOCOLS.join(', ')}`));
     } else if (key === 'TrailOwnerReadRoleName') {
       const name = stringValue(key, value, 'an IAM role name');
       if (!ROLE_NAME.test(name)) {
@@ -80,6 +93,16 @@ export function parseRuleParameters(input: string | Record<string, unknown> | un
     }
   }
   return parameters;
+}
+
+/** A comma list of SNS subscription protocols; a typo is an error, not a protocol that never matches. */
+function subscriberProtocols(spec: string): string[] {
+  const protocols = spec.split(',').map((protocol) => protocol.trim());
+  const unknown = protocols.filter((protocol) => !(SNS_PROTOCOLS as readonly string[]).includes(protocol));
+  if (unknown.length > 0 || protocols.length === 0) {
+    throw new ParameterError(`rule parameter SubscriberProtocols: ${unknown.map((p) => JSON.stringify(p)).join(', ')} is not an SNS protocol; use a comma list of ${SNS_PROTOCOLS.join(', ')}`);
+  }
+  return [...new Set(protocols)];
 }
 
 function parseJsonObject(text: string): unknown {

@@ -14,6 +14,8 @@ export interface AccountSnapshot extends AccountParts {
    * log-archive account), through the role TrailOwnerReadRoleName names. Absent when nothing was read there.
    */
   trailOwners?: TrailOwnerSnapshot[];
+  /** When it was read (ISO 8601): "now" for the delivery and alarm-state judgements. */
+  readAt?: string;
 }
 
 /** The rest of the chain as read in one account: the log groups of its trails, their alarms and topics. */
@@ -28,6 +30,35 @@ export interface AccountParts {
   alarmSearches: AlarmSearch[];
   /** The SNS topics those alarms notify. */
   topics: TopicSnapshot[];
+  /**
+   * Every metric filter of the region that writes into the metric of a filter that catches a required event
+   * (DescribeMetricFilters by metric name and namespace), whatever its log group. Absent: not read.
+   */
+  metricPublishers?: MetricPublishers[];
+  /** Composite alarms whose rule names an alarm of a chain (DescribeAlarms ParentsOfAlarmName). */
+  compositeAlarms?: CompositeAlarmSnapshot[];
+}
+
+export interface MetricPublishers {
+  region: string;
+  namespace: string;
+  name: string;
+  filters: PublishingFilter[];
+}
+
+export interface PublishingFilter extends MetricFilterSnapshot {
+  logGroupName: string;
+}
+
+export interface CompositeAlarmSnapshot {
+  name: string;
+  arn: string;
+  region: string;
+  actionsEnabled: boolean;
+  alarmActions: string[];
+  alarmRule: string;
+  /** The alarm whose parents were asked for. */
+  childArn: string;
 }
 
 /** A trail owner's account, read through a role assumed there. */
@@ -55,6 +86,8 @@ export interface TrailSnapshot {
 export interface TrailStatus {
   isLogging: boolean;
   latestCloudWatchLogsDeliveryError?: string;
+  /** The latest successful delivery to CloudWatch Logs (ISO 8601). */
+  latestCloudWatchLogsDeliveryTime?: string;
 }
 
 export interface EventSelectors {
@@ -142,12 +175,17 @@ export interface AlarmSnapshot {
   treatMissingData?: string;
   thresholdMetricId?: string;
   evaluateLowSampleCountPercentile?: string;
+  /** OK, ALARM or INSUFFICIENT_DATA, and since when (ISO 8601). */
+  stateValue?: string;
+  stateUpdatedTimestamp?: string;
 }
 
 export interface MetricQuery {
   id: string;
   expression?: string;
   returnData?: boolean;
+  /** A Metrics Insights query's period. */
+  period?: number;
   metricStat?: { metric: MetricId; stat: string; period?: number; unit?: string };
 }
 
@@ -158,6 +196,22 @@ export interface TopicSnapshot {
   /** Set when the topic belongs to another account and this account may not list its subscriptions. */
   unreadable?: string;
   subscriptions: Subscription[];
+  /** GetTopicAttributes; absent only for a topic that does not exist or cannot be read. */
+  attributes?: { policy?: string; kmsMasterKeyId?: string };
+  /** The topic's KMS key (DescribeKey, GetKeyPolicy), when it is encrypted with one that is not alias/aws/sns. */
+  key?: KeySnapshot;
+}
+
+export interface KeySnapshot {
+  arn: string;
+  /** AWS (an AWS managed key) or CUSTOMER. */
+  keyManager: string;
+  /** Enabled, Disabled, PendingDeletion... */
+  keyState: string;
+  /** The default key policy; absent when it cannot be read from here (a key of another account). */
+  policy?: string;
+  /** Why the policy could not be read. */
+  unreadable?: string;
 }
 
 export interface Subscription {
@@ -165,4 +219,6 @@ export interface Subscription {
   endpoint: string;
   /** An ARN once confirmed; `PendingConfirmation` until the endpoint confirms. */
   subscriptionArn: string;
+  /** GetSubscriptionAttributes FilterPolicy and FilterPolicyScope; present (maybe empty) once read. */
+  filter?: { policy?: string; scope?: string };
 }

@@ -59,6 +59,7 @@ test('trailOwnerReadRoleName becomes the rule parameter TrailOwnerReadRoleName; 
     ruleInputParameters: { RequiredEvents: 'POLICY', SecurityHubParity: 'false', TrailOwnerReadRoleName: 'S3PolicyWatchTrailOwnerRead' },
   });
   expect(read({ ...LOG_GROUP, trailOwnerReadRoleName: 'none' }).ruleInputParameters).toEqual({ RequiredEvents: 'POLICY', SecurityHubParity: 'false' });
+  expect(read({ ...LOG_GROUP, subscriberProtocols: 'email,sqs' }).ruleInputParameters).toEqual({ RequiredEvents: 'POLICY', SecurityHubParity: 'false', SubscriberProtocols: 'email,sqs' });
 });
 
 test('cdk.json alone names no notification target: a fresh clone synthesizes once one is given on the command line', () => {
@@ -106,6 +107,7 @@ test.each([
   // A metric filter's metric is standard resolution: 10 and 30 s periods are for high-resolution metrics.
   ['alarmPeriodSeconds', '30', /alarmPeriodSeconds "30" is not allowed: expected a multiple of 60 up to 3600/],
   ['notificationTopicArn', 'security-alerts', /notificationTopicArn "security-alerts" is not allowed: expected the ARN of an existing SNS topic in the deploy region, or none/],
+  ['subscriberProtocols', 'email,pager', /subscriberProtocols "email,pager" is not allowed: rule parameter SubscriberProtocols: "pager" is not an SNS protocol/],
   ['alarmPeriodSeconds', '7200', /alarmPeriodSeconds "7200" is not allowed/],
   ['trailLogGroupName', 'CloudTrail logs', /trailLogGroupName "CloudTrail logs" is not allowed: expected a log group name/],
   ['requiredEvents', { events: 'CIS' }, /requiredEvents must be POLICY, CIS or a comma list of S3 event names, got \{"events":"CIS"\}/],

@@ -112,10 +112,14 @@ describe("the trail owner's read-only role", () => {
     for (const action of grants.keys()) expect(action).toMatch(/^\w+:(Get|Describe|List)\w+$/);
   });
 
-  test("reaches the trail's log group only, and trails and alarms of its own account and region", () => {
+  test("reaches log groups, trails, alarms and keys of its own account and region, and the topics its alarms notify", () => {
     const grants = grantsByAction(roleStatements(owner.json, role()[0]));
-    const here = 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:aws-controltower/CloudTrailLogs';
-    expect(grants.get('logs:DescribeMetricFilters')).toEqual([here, `${here}:*`]);
+    // every filter writing into the alarmed metric is asked for by metric name, on no log group in particular
+    expect(grants.get('logs:DescribeMetricFilters')).toEqual(['arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*']);
+    expect(grants.get('sns:GetTopicAttributes')).toEqual(['arn:${AWS::Partition}:sns:${AWS::Region}:*:*']);
+    expect(grants.get('sns:GetSubscriptionAttributes')).toEqual(['arn:${AWS::Partition}:sns:${AWS::Region}:*:*']);
+    expect(grants.get('kms:DescribeKey')).toEqual(['arn:${AWS::Partition}:kms:${AWS::Region}:*:key/*']);
+    expect(grants.get('kms:GetKeyPolicy')).toEqual(['arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*']);
     expect(grants.get('cloudtrail:GetTrailStatus')).toEqual(['arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*']);
     expect(grants.get('cloudtrail:GetEventSelectors')).toEqual(['arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*']);
     expect(grants.get('cloudwatch:DescribeAlarms')).toEqual(['arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*']);

@@ -142,7 +142,8 @@ describe('the rule bundle', () => {
   });
 
   // 100 KB until this round: the Security Hub finding's builder and writes (about 8 KB; its validator stays out), the
-  // record-space model and coverage search (about 16 KB) and the per-link delivery checks.
+  // record-space model and coverage search (about 16 KB), each link's own module with the policy evaluator and the
+  // alarm model (about 28 KB).
   test("stays under the 140 KB target", () => {
     const bytes = fs.statSync(path.join(bundle(), 'index.js')).size;
     expect(bytes).toBeLessThan(140_000);
@@ -295,6 +296,11 @@ describe('the rule role', () => {
     expect(grants.get('logs:DescribeMetricFilters')).toEqual(['arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:*']);
     expect(grants.get('cloudwatch:DescribeAlarms')).toEqual(['arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:*']);
     expect(grants.get('sns:ListSubscriptionsByTopic')).toEqual(['arn:${AWS::Partition}:sns:*:*:*']);
+    expect(grants.get('sns:GetTopicAttributes')).toEqual(['arn:${AWS::Partition}:sns:*:*:*']);
+    expect(grants.get('sns:GetSubscriptionAttributes')).toEqual(['arn:${AWS::Partition}:sns:*:*:*']);
+    // DescribeKey works across accounts (a central topic's key); GetKeyPolicy only in the key's own account.
+    expect(grants.get('kms:DescribeKey')).toEqual(['arn:${AWS::Partition}:kms:*:*:key/*']);
+    expect(grants.get('kms:GetKeyPolicy')).toEqual(['arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*']);
   });
 });
 
@@ -413,7 +419,7 @@ describe('the tamper watch', () => {
     expect(rule.EventPattern).toEqual({
       'detail-type': ['AWS API Call via CloudTrail'],
       detail: {
-        eventSource: ['cloudtrail.amazonaws.com', 'logs.amazonaws.com', 'monitoring.amazonaws.com', 'sns.amazonaws.com'],
+        eventSource: ['cloudtrail.amazonaws.com', 'logs.amazonaws.com', 'monitoring.amazonaws.com', 'sns.amazonaws.com', 'kms.amazonaws.com'],
         eventName: expect.arrayContaining([
           'StopLogging',
           'DeleteTrail',
@@ -427,6 +433,12 @@ describe('the tamper watch', () => {
           'DeleteTopic',
           'Unsubscribe',
           'SetTopicAttributes',
+          // what the notification link judges since issue 14: a subscription's filter policy, the topic's key
+          'SetSubscriptionAttributes',
+          'PutCompositeAlarm',
+          'DisableKey',
+          'ScheduleKeyDeletion',
+          'PutKeyPolicy',
         ]),
         errorCode: [{ exists: false }],
         // Anyone but the remediation's role, whose document starts its own evaluation.

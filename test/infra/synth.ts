@@ -162,6 +162,7 @@ export function ruleSdkCalls(file: string): string[] {
     'cloudwatch-logs': 'logs',
     'config-service': 'config',
     sns: 'sns',
+    kms: 'kms',
     sts: 'sts',
     securityhub: 'securityhub',
   };

@@ -38,7 +38,7 @@ describe('invoke', () => {
     await account.chain();
     const { code, result } = await invokeOn(account, ['--event', eventFile('compliant.json', account.accountId), '--test-mode']);
     expect(code).toBe(0);
-    expect(result).toMatchObject({ compliance: 'COMPLIANT', accountId: '314159200301', testMode: true, apiCalls: 7, orderingTimestamp: '2026-03-01T06:00:00.000Z' });
+    expect(result).toMatchObject({ compliance: 'COMPLIANT', accountId: '314159200301', testMode: true, apiCalls: 10, orderingTimestamp: '2026-03-01T06:00:00.000Z' });
   });
 
   test('the TESTMODE result token alone selects test mode; a NON_COMPLIANT verdict exits 1', async () => {

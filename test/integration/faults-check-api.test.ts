@@ -39,7 +39,9 @@ describe('check when one API fails on every attempt', () => {
     const fast = await check(proxy);
     proxy.plan({ rate: 1, kinds: ['slow'], slowMs: 100, seed: 1 });
     const slow = await check(proxy);
-    expect(proxy.injectedTotal()).toBe(RULE_APIS.length);
+    // Every request slowed: each API once, but DescribeMetricFilters (the log group, the metric's writers) and
+    // DescribeAlarms (metric-math alarms, composite parents) twice.
+    expect(proxy.injectedTotal()).toBe(RULE_APIS.length + 2);
     expect(slow).toEqual(fast);
   });
 });

@@ -46,7 +46,7 @@ describe("an organization trail's chain, read in the owner account through the r
       topicArn: 'arn:aws:sns:us-east-1:327182818200:s3-policy-alerts',
     });
     expect(snapshot.trailOwners?.[0]?.roleArn).toBe(`arn:aws:iam::327182818200:role/${ROLE_NAME}`);
-    expect(apiCalls).toBe(8);
+    expect(apiCalls).toBe(11);
   });
 
   test("a broken chain in the owner account: NON_COMPLIANT, naming the owner account and what breaks there", async () => {
@@ -89,7 +89,7 @@ describe("an organization trail's chain, read in the owner account through the r
       resultToken: TEST_MODE_TOKEN,
       accountId: '327182818209',
     });
-    expect(result).toMatchObject({ compliance: 'COMPLIANT', accountId: '327182818209', testMode: true, apiCalls: 8 });
+    expect(result).toMatchObject({ compliance: 'COMPLIANT', accountId: '327182818209', testMode: true, apiCalls: 11 });
     expect(result.annotation).toMatch(/^In trail owner account 327182818208: /);
   });
 

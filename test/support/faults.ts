@@ -17,6 +17,7 @@ export const RULE_APIS = [
   'DescribeAlarmsForMetric',
   'DescribeAlarms',
   'ListSubscriptionsByTopic',
+  'GetTopicAttributes',
 ] as const;
 
 /** The two accounts faults are injected on; the non-compliant one breaks at the last link, so every API is read. */
@@ -148,7 +149,7 @@ export const HOSTILE_NAMESPACE = 'Hostile';
 /** The alarms on the long filter's metric: one asks for another unit, one evaluates an expression. */
 export const HOSTILE_ALARMS = {
   oddUnit: { name: 'bytes-per-second', explained: /alarm "bytes-per-second" asks for unit Bytes\/Second, but the filter publishes None, so the alarm sees no data/ },
-  metricMath: { name: 'metric-math-expression', explained: /alarm "metric-math-expression" evaluates the expression "m1 \* 2", not the filter's metric itself/ },
+  metricMath: { name: 'metric-math-expression', explained: /alarm "metric-math-expression" evaluates the expression "RATE\(m1\)", not the filter's metric itself/ },
 } as const;
 
 /** Trails whose log group ARN the rule cannot follow: other partitions, malformed ARNs. */
@@ -201,7 +202,7 @@ export async function buildHostileAccount(account: SandboxAccount): Promise<void
     name: HOSTILE_ALARMS.metricMath.name,
     metrics: [
       { Id: 'm1', ReturnData: false, MetricStat: { Metric: { Namespace: long.namespace, MetricName: long.metricName }, Period: 300, Stat: 'Sum' } },
-      { Id: 'e1', ReturnData: true, Expression: 'm1 * 2' },
+      { Id: 'e1', ReturnData: true, Expression: 'RATE(m1)' },
     ],
   });
   await account.alarm({ name: 'foreign-topic', namespace: HOSTILE_NAMESPACE, metricName: 'OverBroad', actions: [FOREIGN_TOPIC_ARN] });

@@ -2,8 +2,9 @@ import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetT
 import { CloudWatchClient, DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand, type MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
 import { ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { BatchImportFindingsCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
@@ -30,6 +31,7 @@ export function mockRuleClients() {
     logs: mockClient(CloudWatchLogsClient),
     cloudWatch: mockClient(CloudWatchClient),
     sns: mockClient(SNSClient),
+    kms: mockClient(KMSClient),
     config: mockClient(ConfigServiceClient),
     sts: mockClient(STSClient),
     securityHub: mockClient(SecurityHubClient),
@@ -115,9 +117,31 @@ export function answerSeedChain(mocks: RuleClientMocks): void {
   mocks.sns.on(ListSubscriptionsByTopicCommand).resolves({
     Subscriptions: [{ Protocol: 'email', Endpoint: 'security@example.com', SubscriptionArn: `${MOCK_TOPIC_ARN}:0b6e1a2c`, TopicArn: MOCK_TOPIC_ARN }],
   });
+  mocks.sns.on(GetTopicAttributesCommand).callsFake(({ TopicArn }: { TopicArn: string }) => ({ Attributes: { TopicArn, Policy: defaultTopicPolicy(TopicArn) } }));
+  mocks.sns.on(GetSubscriptionAttributesCommand).resolves({ Attributes: {} });
+  mocks.kms.on(DescribeKeyCommand).rejects(awsError('NotFoundException', 'the seed topic is not encrypted'));
+  mocks.kms.on(GetKeyPolicyCommand).rejects(awsError('NotFoundException', 'the seed topic is not encrypted'));
   mocks.config.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
   mocks.securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
   mocks.securityHub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+}
+
+/** The policy SNS gives a new topic: principals of the owner account may publish (AWS:SourceOwner). */
+export function defaultTopicPolicy(topicArn: string): string {
+  return JSON.stringify({
+    Version: '2008-10-17',
+    Id: '__default_policy_ID',
+    Statement: [
+      {
+        Sid: '__default_statement_ID',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['SNS:GetTopicAttributes', 'SNS:Subscribe', 'SNS:ListSubscriptionsByTopic', 'SNS:Publish'],
+        Resource: topicArn,
+        Condition: { StringEquals: { 'AWS:SourceOwner': topicArn.split(':')[4] } },
+      },
+    ],
+  });
 }
 
 /** An AWS service error as the SDK throws it. */

@@ -1,7 +1,19 @@
 import { CIS_FILTER_PATTERN, POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
 import { evaluateAccount, MAX_ANNOTATION_LENGTH, type Verdict } from '../../rule/evaluate';
 import { parseRuleParameters } from '../../rule/parameters';
-import type { AccountSnapshot, AlarmSnapshot, LogGroupSnapshot, MetricFilterSnapshot, TopicSnapshot, TrailOwnerSnapshot, TrailSnapshot } from '../../rule/snapshot';
+import { defaultTopicPolicy } from '../support/mock-aws';
+import type {
+  AccountSnapshot,
+  AlarmSnapshot,
+  CompositeAlarmSnapshot,
+  LogGroupSnapshot,
+  MetricFilterSnapshot,
+  MetricPublishers,
+  PublishingFilter,
+  TopicSnapshot,
+  TrailOwnerSnapshot,
+  TrailSnapshot,
+} from '../../rule/snapshot';
 
 /**
  * The evaluator over hand-written snapshots: every link, every parameter, each way it breaks. Each case starts
@@ -70,7 +82,8 @@ function topic(overrides: Partial<TopicSnapshot> = {}): TopicSnapshot {
   return {
     arn,
     exists: true,
-    subscriptions: [{ protocol: 'email', endpoint: 'security@example.com', subscriptionArn: `${arn}:0b6e1a2c` }],
+    subscriptions: [{ protocol: 'email', endpoint: 'security@example.com', subscriptionArn: `${arn}:0b6e1a2c`, filter: {} }],
+    attributes: { policy: defaultTopicPolicy(arn) },
     ...overrides,
   };
 }
@@ -80,12 +93,30 @@ interface Parts {
   logGroups: LogGroupSnapshot[];
   alarms: AlarmSnapshot[];
   topics: TopicSnapshot[];
+  /** Filters of other log groups writing into the chain's metric. */
+  otherWriters?: PublishingFilter[];
+  readAt?: string;
+  compositeAlarms?: CompositeAlarmSnapshot[];
+}
+
+/** What DescribeMetricFilters by metric name and namespace answers: every filter of the parts, and the other writers. */
+function metricPublishers(parts: Pick<Parts, 'logGroups' | 'otherWriters'>): MetricPublishers[] {
+  const all: (PublishingFilter & { region: string })[] = [
+    ...parts.logGroups.flatMap((group) => group.filters.map((f) => ({ ...f, logGroupName: group.name, region: group.region }))),
+    ...(parts.otherWriters ?? []).map((f) => ({ ...f, region: REGION })),
+  ];
+  const keys = [...new Set(all.map((f) => JSON.stringify([f.region, f.metric.namespace, f.metric.name])))];
+  return keys.map((key) => {
+    const [region, namespace, name] = JSON.parse(key) as [string, string, string];
+    return { region, namespace, name, filters: all.filter((f) => f.region === region && f.metric.namespace === namespace && f.metric.name === name) };
+  });
 }
 
 function account(change: (parts: Parts) => void = () => {}): AccountSnapshot {
   const parts: Parts = { trails: [trail()], logGroups: [logGroup([filter()])], alarms: [alarm()], topics: [topic()] };
   change(parts);
-  return { accountId: ACCOUNT, region: REGION, alarmSearches: [], ...parts };
+  const { otherWriters: _others, ...rest } = parts;
+  return { accountId: ACCOUNT, region: REGION, alarmSearches: [], metricPublishers: metricPublishers(parts), ...rest };
 }
 
 function evaluate(snapshot: AccountSnapshot, parameters: Record<string, string> = {}): Verdict {
@@ -296,7 +327,7 @@ describe('evaluateAccount', () => {
       withFilter({ metric: { dimensions: { Bucket: '$.requestParameters.bucketName' } } }),
       {},
       'NON_COMPLIANT',
-      /alarm "s3-policy-alarm" watches CloudTrailMetrics\/S3BucketPolicyChangeCount, but the filter publishes CloudTrailMetrics\/S3BucketPolicyChangeCount\{Bucket=\$.requestParameters.bucketName\}/,
+      /alarm "s3-policy-alarm" watches CloudTrailMetrics\/S3BucketPolicyChangeCount, but the filter's dimension Bucket takes the value of \$.requestParameters.bucketName, which differs from call to call/,
     ],
     [
       'an undimensioned filter with a dimensioned alarm (the seed article Terraform)',
@@ -469,22 +500,245 @@ describe('evaluateAccount', () => {
       },
       {},
       'NON_COMPLIANT',
-      /topic central-alerts \(account 999988887777\) belongs to account 999988887777, whose subscriptions cannot be listed from here/,
+      /topic central-alerts \(account 999988887777\) belongs to account 999988887777, whose subscriptions cannot be listed or attributes read from here/,
     ],
     [
       "another account's readable topic",
       (parts) => {
         const arn = `arn:aws:sns:${REGION}:${OTHER_ACCOUNT}:central-alerts`;
         parts.alarms = [alarm({ alarmActions: [arn] })];
-        parts.topics = [topic({ arn })];
+        const allowAlarmsOf = { Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: arn, Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } };
+        const policy = JSON.parse(defaultTopicPolicy(arn));
+        policy.Statement.push(allowAlarmsOf);
+        parts.topics = [topic({ arn, attributes: { policy: JSON.stringify(policy) } })];
       },
       {},
       'COMPLIANT',
       /topic central-alerts \(account 999988887777\):/,
     ],
+    [
+      "another account's topic with the default policy: only its own account's alarms may publish",
+      (parts) => {
+        const arn = `arn:aws:sns:${REGION}:${OTHER_ACCOUNT}:central-alerts`;
+        parts.alarms = [alarm({ alarmActions: [arn] })];
+        parts.topics = [topic({ arn })];
+      },
+      {},
+      'NON_COMPLIANT',
+      /topic central-alerts \(account 999988887777\) has a topic policy that does not allow cloudwatch.amazonaws.com sns:Publish/,
+    ],
   ];
 
-  test.each([...trailCases, ...deliveryCases, ...filterCases, ...alarmCases, ...mathCases, ...notificationCases])(
+  // ------------------------------------------------ issue 14: the links as AWS delivers them (each case was COMPLIANT or
+  // misjudged before the alarm model, the topic and key policies and the subscription filters were judged)
+  const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const keyPolicy = (...statements: object[]) =>
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }, ...statements] });
+  const cloudWatchMayUseKey = { Sid: 'AllowCloudWatchAlarms', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*', Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } };
+  const encrypted = (key: Partial<NonNullable<TopicSnapshot['key']>> | undefined, kmsMasterKeyId = KEY_ARN) => (parts: Parts) => {
+    parts.topics = [topic({ attributes: { policy: defaultTopicPolicy(TOPIC_ARN), kmsMasterKeyId }, ...(key ? { key: { arn: KEY_ARN, keyManager: 'CUSTOMER', keyState: 'Enabled', ...key } } : {}) })];
+  };
+  const withTopicPolicy = (...statements: object[]) => (parts: Parts) => {
+    const policy = JSON.parse(defaultTopicPolicy(TOPIC_ARN));
+    policy.Statement.push(...statements);
+    parts.topics = [topic({ attributes: { policy: JSON.stringify(policy) } })];
+  };
+  const subscribed = (...subscriptions: TopicSnapshot['subscriptions']) => (parts: Parts) => void (parts.topics = [topic({ subscriptions })]);
+  const email = (filter: { policy?: string; scope?: string } = {}) => ({ protocol: 'email', endpoint: 'security@example.com', subscriptionArn: `${TOPIC_ARN}:0b6e1a2c`, filter });
+  const both = (...changes: ((parts: Parts) => void)[]) => (parts: Parts) => changes.forEach((change) => change(parts));
+  const NOW = '2026-11-30T06:00:00.000Z';
+  const writer = (name: string, value: string, pattern = '{ $.eventName = * }'): PublishingFilter => ({ ...filter({ name, pattern, metric: { value } }), logGroupName: 'app-logs' });
+  const insights = (query: string, period = 300) =>
+    withAlarm({ metric: undefined, statistic: undefined, period: undefined, metrics: [{ id: 'q1', returnData: true, expression: query, period }] });
+  const perEventName = withFilter({ metric: { dimensions: { EventName: '$.eventName' } } });
+  const eventAlarm = (event: string) => alarm({ name: `on-${event}`, metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: { EventName: event } } });
+
+  const deliveredToPersonCases: Case[] = [
+    // 1. the topic refuses CloudWatch
+    ['a topic encrypted with alias/aws/sns', encrypted(undefined, 'alias/aws/sns'), {}, 'NON_COMPLIANT', /topic alerts is encrypted with alias\/aws\/sns, which CloudWatch alarms cannot use/],
+    ['a topic encrypted with the AWS managed key by ARN', encrypted({ keyManager: 'AWS' }), {}, 'NON_COMPLIANT', /is encrypted with the AWS managed key .*, which CloudWatch alarms cannot use/],
+    ['a customer key whose policy admits only the account', encrypted({ policy: keyPolicy() }), {}, 'NON_COMPLIANT', /whose key policy does not allow cloudwatch.amazonaws.com kms:Decrypt \(no statement allows it\)/],
+    ['a customer key that lets CloudWatch of this account use it', encrypted({ policy: keyPolicy(cloudWatchMayUseKey) }), {}, 'COMPLIANT', /^Trail main →/],
+    [
+      'a customer key that lets CloudWatch decrypt only',
+      encrypted({ policy: keyPolicy({ ...cloudWatchMayUseKey, Action: 'kms:Decrypt' }) }),
+      {},
+      'NON_COMPLIANT',
+      /does not allow cloudwatch.amazonaws.com kms:GenerateDataKey/,
+    ],
+    [
+      "a customer key admitting another account's alarms only",
+      encrypted({ policy: keyPolicy({ ...cloudWatchMayUseKey, Condition: { StringEquals: { 'aws:SourceAccount': OTHER_ACCOUNT } } }) }),
+      {},
+      'NON_COMPLIANT',
+      /does not allow cloudwatch.amazonaws.com kms:Decrypt/,
+    ],
+    ['a disabled customer key', encrypted({ keyState: 'Disabled', policy: keyPolicy(cloudWatchMayUseKey) }), {}, 'NON_COMPLIANT', /is encrypted with KMS key .*, which is Disabled/],
+    ['a key of another account, whose policy cannot be read', encrypted({ unreadable: "GetKeyPolicy works only in the key's account, 999988887777" }), {}, 'NON_COMPLIANT', /whose key policy cannot be read from here \(GetKeyPolicy works only/],
+    [
+      'a topic policy denying sns:Publish to everyone',
+      withTopicPolicy({ Sid: 'NoPublish', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: TOPIC_ARN }),
+      {},
+      'NON_COMPLIANT',
+      /topic alerts has a topic policy that denies sns:Publish to cloudwatch.amazonaws.com \(statement "NoPublish"\)/,
+    ],
+    [
+      'a topic policy denying CloudWatch by name',
+      withTopicPolicy({ Effect: 'Deny', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'SNS:*', Resource: '*' }),
+      {},
+      'NON_COMPLIANT',
+      /denies sns:Publish to cloudwatch.amazonaws.com/,
+    ],
+    [
+      'a TLS-only topic policy (the remediation writes one) lets CloudWatch publish',
+      withTopicPolicy({ Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: TOPIC_ARN, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      {},
+      'COMPLIANT',
+      /^Trail main →/,
+    ],
+    // 2. the subscriber filters the alarm out
+    ['a filter policy on message attributes', subscribed(email({ policy: '{"severity":["high"]}' })), {}, 'NON_COMPLIANT', /email subscription 0b6e1a2c has a filter policy on message attributes, and alarm notifications carry no message attributes, so SNS drops them/],
+    ['a filter policy on attributes without a scope set (MessageAttributes is the default)', subscribed(email({ policy: '{"AlarmName":["s3-policy-alarm"]}' })), {}, 'NON_COMPLIANT', /filter policy on message attributes/],
+    ['a filter policy that accepts absent attributes', subscribed(email({ policy: '{"severity":[{"exists":false}]}' })), {}, 'COMPLIANT', /^Trail main →/],
+    ['a MessageBody filter on the alarm name', subscribed(email({ policy: '{"AlarmName":["s3-policy-alarm"]}', scope: 'MessageBody' })), {}, 'COMPLIANT', /^Trail main →/],
+    ['a MessageBody filter on a prefix of the alarm name', subscribed(email({ policy: '{"AlarmName":[{"prefix":"s3-"}],"NewStateValue":["ALARM"]}', scope: 'MessageBody' })), {}, 'COMPLIANT', /^Trail main →/],
+    ['a MessageBody filter for OK notifications only', subscribed(email({ policy: '{"NewStateValue":["OK"]}', scope: 'MessageBody' })), {}, 'NON_COMPLIANT', /has a MessageBody filter policy that does not accept the alarm's ALARM notification/],
+    ['a MessageBody filter on another alarm', subscribed(email({ policy: '{"AlarmName":[{"anything-but":"s3-policy-alarm"}]}', scope: 'MessageBody' })), {}, 'NON_COMPLIANT', /does not accept the alarm's ALARM notification/],
+    ['a MessageBody filter on the nested Trigger', subscribed(email({ policy: '{"Trigger":{"MetricName":["S3BucketPolicyChangeCount"]}}', scope: 'MessageBody' })), {}, 'COMPLIANT', /^Trail main →/],
+    ['a MessageBody filter on the reason text, unknown in advance', subscribed(email({ policy: '{"NewStateReason":[{"prefix":"Threshold"}]}', scope: 'MessageBody' })), {}, 'NON_COMPLIANT', /cannot be shown to accept \(NewStateReason is not known in advance\)/],
+    ['only an SQS subscriber', subscribed({ protocol: 'sqs', endpoint: `arn:aws:sqs:${REGION}:${ACCOUNT}:q`, subscriptionArn: `${TOPIC_ARN}:1`, filter: {} }), {}, 'NON_COMPLIANT', /has only sqs subscriptions, which do not reach a person by themselves \(SubscriberProtocols=email,email-json,sms,https,application/],
+    ['only an SQS subscriber, when SubscriberProtocols counts sqs', subscribed({ protocol: 'sqs', endpoint: `arn:aws:sqs:${REGION}:${ACCOUNT}:q`, subscriptionArn: `${TOPIC_ARN}:1`, filter: {} }), { SubscriberProtocols: 'email,sqs' }, 'COMPLIANT', /^Trail main →/],
+    // 3. the alarm fires once and then never again
+    ['TreatMissingData=ignore: ALARM after the first change, for good', withAlarm({ treatMissingData: 'ignore' }), {}, 'NON_COMPLIANT', /goes to ALARM on the first change and stays there while no data arrives .*so the next change notifies nobody/],
+    ['TreatMissingData=missing', withAlarm({ treatMissingData: 'missing' }), {}, 'COMPLIANT', /^Trail main →/],
+    ['TreatMissingData=ignore with a default value 0: the log group may still be silent', both(withFilter({ metric: { defaultValue: 0 } }), withAlarm({ treatMissingData: 'ignore' })), {}, 'NON_COMPLIANT', /stays there while no data arrives/],
+    // 4. someone else writes into the alarmed metric
+    [
+      'another filter adding 1 for every record keeps the alarm in ALARM',
+      (parts) => void (parts.otherWriters = [writer('all-events', '1')]),
+      {},
+      'NON_COMPLIANT',
+      /is in ALARM even without a change: filter "all-events" of log group app-logs gives Sum 1 or more/,
+    ],
+    ['another filter adding -1 can cancel a change', (parts) => void (parts.otherWriters = [writer('minus', '-1')]), {}, 'NON_COMPLIANT', /a period with changes has Sum any value.*filter "minus" of log group app-logs/],
+    ['the same filter on another log group adds to changes only', (parts) => void (parts.otherWriters = [writer('copy', '1', POLICY_FILTER_PATTERN)]), {}, 'COMPLIANT', /^Trail main →/],
+    [
+      'an alarm in ALARM for three days',
+      both(withAlarm({ stateValue: 'ALARM', stateUpdatedTimestamp: '2026-11-27T06:00:00.000Z' }), (parts) => void (parts.readAt = NOW)),
+      {},
+      'NON_COMPLIANT',
+      /has been in ALARM since 2026-11-27T06:00:00.000Z, more than a day/,
+    ],
+    // 5. metric math, Metrics Insights, composite alarms, high-resolution periods
+    [
+      'metric math 2 × m1 >= 2 rises with the metric',
+      withAlarm({ metric: undefined, statistic: undefined, period: undefined, threshold: 2, metrics: [{ id: 'm1', returnData: false, metricStat: { metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: {} }, stat: 'Sum', period: 300 } }, { id: 'e1', returnData: true, expression: '2 * m1' }] }),
+      {},
+      'COMPLIANT',
+      /^Trail main →/,
+    ],
+    [
+      'metric math 10 - m1 falls as the metric rises',
+      withAlarm({ metric: undefined, statistic: undefined, period: undefined, metrics: [{ id: 'm1', returnData: false, metricStat: { metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: {} }, stat: 'Sum', period: 300 } }, { id: 'e1', returnData: true, expression: '10 - m1' }] }),
+      {},
+      'NON_COMPLIANT',
+      /evaluates the expression "10 - m1", which falls when the filter's metric rises/,
+    ],
+    [
+      'metric math FILL(m1, 1) >= 1 is in ALARM without a change',
+      withAlarm({ metric: undefined, statistic: undefined, period: undefined, metrics: [{ id: 'm1', returnData: false, metricStat: { metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: {} }, stat: 'Sum', period: 300 } }, { id: 'e1', returnData: true, expression: 'FILL(m1, 1)' }] }),
+      {},
+      'NON_COMPLIANT',
+      /is in ALARM even without a change: FILL\(1\) gives Sum 1/,
+    ],
+    ['a Metrics Insights alarm on the metric', insights('SELECT SUM(S3BucketPolicyChangeCount) FROM SCHEMA("CloudTrailMetrics")'), {}, 'COMPLIANT', /^Trail main →/],
+    ['a Metrics Insights alarm narrowed by WHERE', insights("SELECT SUM(S3BucketPolicyChangeCount) FROM CloudTrailMetrics WHERE Bucket = 'a'"), {}, 'NON_COMPLIANT', /narrows its Metrics Insights query with WHERE/],
+    ['a Metrics Insights alarm on a schema with other dimensions', insights('SELECT SUM(S3BucketPolicyChangeCount) FROM SCHEMA(CloudTrailMetrics, Bucket)'), {}, 'NON_COMPLIANT', /holds only metrics with exactly those dimensions/],
+    ['a 10-second period on a metric-filter metric', withAlarm({ period: 10 }), {}, 'NON_COMPLIANT', /has a period of 10 s, but a metric filter publishes standard-resolution data/],
+    ['a 30-second Metrics Insights period', insights('SELECT SUM(S3BucketPolicyChangeCount) FROM SCHEMA("CloudTrailMetrics")', 30), {}, 'NON_COMPLIANT', /has a period of 30 s/],
+    [
+      'no action of its own, but a composite alarm that fires with it',
+      both(withAlarm({ alarmActions: [] }), (parts) => {
+        parts.compositeAlarms = [{ name: 'security', arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:security`, region: REGION, actionsEnabled: true, alarmActions: [TOPIC_ARN], alarmRule: 'ALARM("s3-policy-alarm") OR ALARM("root-login")', childArn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:s3-policy-alarm` }];
+      }),
+      {},
+      'COMPLIANT',
+      /→ topic alerts \(through composite alarm "security"\): /,
+    ],
+    [
+      'a composite alarm that needs another alarm too',
+      both(withAlarm({ alarmActions: [] }), (parts) => {
+        parts.compositeAlarms = [{ name: 'security', arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:security`, region: REGION, actionsEnabled: true, alarmActions: [TOPIC_ARN], alarmRule: 'ALARM("s3-policy-alarm") AND ALARM("root-login")', childArn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:s3-policy-alarm` }];
+      }),
+      {},
+      'NON_COMPLIANT',
+      /composite alarm "security" has the rule ALARM\("s3-policy-alarm"\) AND ALARM\("root-login"\), in which other alarms' states decide/,
+    ],
+    // 6. filter dimensions are values
+    ['one alarm per $.eventName value, for one value only', both(perEventName, (parts) => void (parts.alarms = [eventAlarm('PutBucketPolicy')])), {}, 'NON_COMPLIANT', /alarm "on-PutBucketPolicy" watches the metric of PutBucketPolicy only, and no working alarm watches that of DeleteBucketPolicy, so DeleteBucketPolicy changes notify nobody/],
+    ['one alarm per $.eventName value, for every value', both(perEventName, (parts) => void (parts.alarms = [eventAlarm('PutBucketPolicy'), eventAlarm('DeleteBucketPolicy')])), {}, 'COMPLIANT', /^Trail main →/],
+    [
+      'a $.eventSource dimension: one value for every required event',
+      both(withFilter({ metric: { dimensions: { EventSource: '$.eventSource' } } }), withAlarm({ metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: { EventSource: 's3.amazonaws.com' } } })),
+      {},
+      'COMPLIANT',
+      /^Trail main →/,
+    ],
+    [
+      'a per-bucket dimension aggregated by Metrics Insights',
+      both(withFilter({ metric: { dimensions: { Bucket: '$.requestParameters.bucketName' } } }), insights('SELECT SUM(S3BucketPolicyChangeCount) FROM SCHEMA("CloudTrailMetrics", Bucket)')),
+      {},
+      'COMPLIANT',
+      /^Trail main →/,
+    ],
+    // 7. delivery
+    [
+      'a delivery error older than the latest delivery: history',
+      both(withTrail({ status: { isLogging: true, latestCloudWatchLogsDeliveryError: 'AccessDeniedException', latestCloudWatchLogsDeliveryTime: '2026-11-30T05:55:00.000Z' } }), (parts) => void (parts.readAt = NOW)),
+      {},
+      'COMPLIANT',
+      /^Trail main →/,
+    ],
+    [
+      'a delivery error and no delivery for a day',
+      both(withTrail({ status: { isLogging: true, latestCloudWatchLogsDeliveryError: 'AccessDeniedException', latestCloudWatchLogsDeliveryTime: '2026-11-29T05:00:00.000Z' } }), (parts) => void (parts.readAt = NOW)),
+      {},
+      'NON_COMPLIANT',
+      /CloudTrail fails to deliver \(AccessDeniedException\); the last successful delivery was at 2026-11-29T05:00:00.000Z/,
+    ],
+  ];
+
+  test('the report names the delivery error as history, and the protocol of the receiving subscriber', () => {
+    const verdict = evaluate(
+      account(both(withTrail({ status: { isLogging: true, latestCloudWatchLogsDeliveryError: 'AccessDeniedException', latestCloudWatchLogsDeliveryTime: '2026-11-30T05:55:00.000Z' } }), (parts) => void (parts.readAt = NOW))),
+    );
+    const details = verdict.chains[0]!.links.map((link) => link.detail);
+    expect(details[1]).toMatch(/the delivery error "AccessDeniedException" is history: CloudTrail delivered since, at 2026-11-30T05:55:00.000Z/);
+    expect(details[4]).toBe('has 1 confirmed subscription (email) that receives the ALARM notification');
+  });
+
+  test('a subscription that filters the alarm out is named by its id, never by its endpoint', () => {
+    const verdict = evaluate(account(subscribed(email({ policy: '{"severity":["high"]}' }))));
+    expect(JSON.stringify(verdict)).not.toContain('security@example.com');
+  });
+
+  test('an alarm in ALARM for an hour: COMPLIANT, with a line in the report', () => {
+    const verdict = evaluate(account(both(withAlarm({ stateValue: 'ALARM', stateUpdatedTimestamp: '2026-11-30T05:00:00.000Z' }), (parts) => void (parts.readAt = NOW))));
+    expect(verdict.compliance).toBe('COMPLIANT');
+    expect(verdict.chains[0]!.links[3]!.detail).toMatch(/it is in ALARM now \(since 2026-11-30T05:00:00.000Z\): a change before it returns to OK notifies nobody/);
+  });
+
+  test('a topic whose key was not read is an error, not a verdict', () => {
+    expect(() => evaluate(account(encrypted(undefined)))).toThrow(/incomplete snapshot: KMS key .* of topic .* was not read/);
+  });
+
+  test('a chain whose metric writers were not read is an error, not a verdict', () => {
+    const snapshot = account();
+    delete snapshot.metricPublishers;
+    expect(() => evaluate(snapshot)).toThrow(/incomplete snapshot: the writers of metric CloudTrailMetrics\/S3BucketPolicyChangeCount in us-east-1 were not read/);
+  });
+
+  test.each([...trailCases, ...deliveryCases, ...filterCases, ...alarmCases, ...mathCases, ...notificationCases, ...deliveredToPersonCases])(
     '%s',
     (_description, change, parameters, compliance, annotation) => {
       const verdict = evaluate(account(change), parameters);
@@ -536,7 +790,7 @@ describe('evaluateAccount', () => {
           topics: [topic({ arn: OWNER_TOPIC_ARN })],
         };
         change(parts);
-        return { accountId: OTHER_ACCOUNT, roleArn: ROLE_ARN, ...parts };
+        return { accountId: OTHER_ACCOUNT, roleArn: ROLE_ARN, metricPublishers: metricPublishers(parts), ...parts };
       };
       /** A member whose only trail is the owner's organization trail, unless `change` gives it more. */
       const member = (owner: TrailOwnerSnapshot, change: (parts: Parts) => void = () => {}, trailOverrides: Partial<TrailSnapshot> = {}) =>
@@ -688,6 +942,7 @@ describe('evaluateAccount', () => {
         alarms: [alarm({ region, alarmActions: [topicArn] })],
         alarmSearches: [],
         topics: [topic({ arn: topicArn })],
+        metricPublishers: metricPublishers({ logGroups: [logGroup([filter()], { arn, region })] }),
       };
       expect(evaluate(snapshot).compliance).toBe('COMPLIANT');
     });

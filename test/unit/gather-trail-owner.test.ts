@@ -2,7 +2,7 @@ import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand,
 import { DescribeAlarmsForMetricCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { PutEvaluationsCommand } from '@aws-sdk/client-config-service';
-import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { assumedRoleClients } from '../../rule/gather';
@@ -86,13 +86,16 @@ describe('an organization trail read through TrailOwnerReadRoleName', () => {
       ...mocks.logs.commandCalls(DescribeMetricFiltersCommand),
       ...mocks.cloudWatch.commandCalls(DescribeAlarmsForMetricCommand),
       ...mocks.sns.commandCalls(ListSubscriptionsByTopicCommand),
+      ...mocks.sns.commandCalls(GetTopicAttributesCommand),
+      ...mocks.sns.commandCalls(GetSubscriptionAttributesCommand),
     ];
-    expect(ownerCalls).toHaveLength(5);
+    // the chain's reads, with the metric's writers (a second DescribeMetricFilters) and the topic's attributes
+    expect(ownerCalls).toHaveLength(8);
     for (const call of ownerCalls) expect((await credentialsOf(call)).accessKeyId).toBe(ROLE_CREDENTIALS.AccessKeyId);
     expect(mocks.logs.commandCalls(DescribeMetricFiltersCommand)[0]!.args[0].input).toEqual({ logGroupName: OWNER_LOG_GROUP, nextToken: undefined });
     expect(mocks.cloudTrail.commandCalls(GetTrailStatusCommand)[0]!.args[0].input).toEqual({ Name: orgTrail().TrailARN });
-    // GetCallerIdentity, DescribeTrails, AssumeRole, then the five reads of the chain.
-    expect(apiCalls).toBe(8);
+    // GetCallerIdentity, DescribeTrails, AssumeRole, then the eight reads of the chain.
+    expect(apiCalls).toBe(11);
   });
 
   test('members spread their reads: a random wait, at most spreadMs, before the role is assumed, and none without spreadMs', async () => {

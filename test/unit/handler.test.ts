@@ -49,7 +49,7 @@ describe('handler', () => {
       region: MOCK_REGION,
       orderingTimestamp: NOTIFICATION_TIME,
       testMode: false,
-      apiCalls: 7,
+      apiCalls: 10,
     });
     expect(publishedEvaluation()).toEqual({
       Evaluations: [
@@ -153,7 +153,7 @@ describe('handler', () => {
     expect(verdictLog?.[1]).toMatchObject({
       compliance: 'COMPLIANT',
       accountId: MOCK_ACCOUNT,
-      apiCalls: 7,
+      apiCalls: 10,
       chains: [expect.objectContaining({ status: 'complete', filterName: 's3-policy' })],
     });
   });

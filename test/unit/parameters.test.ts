@@ -12,6 +12,8 @@ describe('parseRuleParameters', () => {
         requireConfirmedSubscription: true,
         securityHubParity: false,
         securityHubFindings: false,
+        // the protocols whose endpoint is a person or a paging/chat service; machine-to-machine ones opt in
+        subscriberProtocols: ['email', 'email-json', 'sms', 'https', 'application'],
       });
     }
   });
@@ -25,6 +27,7 @@ describe('parseRuleParameters', () => {
         RequireConfirmedSubscription: 'False',
         SecurityHubParity: 'TRUE',
         SecurityHubFindings: 'True',
+        SubscriberProtocols: 'email, lambda,sqs',
         TrailOwnerReadRoleName: 'OrgTrailReader',
       }),
     );
@@ -36,6 +39,7 @@ describe('parseRuleParameters', () => {
       requireConfirmedSubscription: false,
       securityHubParity: true,
       securityHubFindings: true,
+      subscriberProtocols: ['email', 'lambda', 'sqs'],
       trailOwnerReadRoleName: 'OrgTrailReader',
     });
   });
@@ -60,6 +64,7 @@ describe('parseRuleParameters', () => {
     [{ securityHubFindings: 'true' }, /unknown rule parameter "securityHubFindings" \(did you mean SecurityHubFindings\?/],
     [{ RequireConfirmedSubscription: 0 }, /RequireConfirmedSubscription must be "true" or "false", got 0/],
     [{ RequiredEvents: ['CIS'] }, /RequiredEvents must be a string/],
+    [{ SubscriberProtocols: 'email,pagerduty' }, /SubscriberProtocols: "pagerduty" is not an SNS protocol; use a comma list of email, email-json, sms, https, http, application, lambda, sqs, firehose/],
     [{ TrailOwnerReadRoleName: 'arn:aws:iam::111122223333:role/Reader' }, /TrailOwnerReadRoleName: "arn:aws:iam::111122223333:role\/Reader" is not an IAM role name/],
     [{ TrailOwnerReadRoleName: 'x'.repeat(65) }, /is not an IAM role name/],
     ['{"RequiredEvents": "CIS"', /rule parameters are not valid JSON/],
