@@ -143,10 +143,11 @@ describe('the rule bundle', () => {
 
   // 100 KB until this round: the Security Hub finding's builder and writes (about 8 KB; its validator stays out), the
   // record-space model and coverage search (about 16 KB), each link's own module with the policy evaluator and the
-  // alarm model (about 28 KB).
-  test("stays under the 140 KB target", () => {
+  // alarm model (about 28 KB): 153.5 KB in all. What the target guards against is a heavy dependency or the SDK
+  // slipping into the bundle (the next test names the allowed imports).
+  test("stays under the 160 KB target", () => {
     const bytes = fs.statSync(path.join(bundle(), 'index.js')).size;
-    expect(bytes).toBeLessThan(140_000);
+    expect(bytes).toBeLessThan(160_000);
   });
 
   test('requires nothing but the AWS SDK and Node.js built-ins, which the runtime provides', () => {
