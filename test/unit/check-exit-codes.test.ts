@@ -1,5 +1,5 @@
 import { DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
-import { MOCK_REGION, useSeedChainMocks } from '../support/mock-aws';
+import { FOREIGN_ORGANIZATION_TRAIL, MOCK_REGION, useSeedChainMocks } from '../support/mock-aws';
 import { runCli } from '../support/cli';
 
 /**
@@ -26,19 +26,7 @@ describe('check exits 0 COMPLIANT or NOT_APPLICABLE, 1 NON_COMPLIANT', () => {
   });
 
   test("a member account that sees only its organization's trail: NOT_APPLICABLE, exit 0, and the text says whose it is", async () => {
-    mocks.cloudTrail.on(DescribeTrailsCommand).resolves({
-      trailList: [
-        {
-          Name: 'org-trail',
-          TrailARN: 'arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail',
-          HomeRegion: 'us-east-1',
-          IsMultiRegionTrail: true,
-          IsOrganizationTrail: true,
-          CloudWatchLogsLogGroupArn: 'arn:aws:logs:us-east-1:999988887777:log-group:aws-controltower/CloudTrailLogs:*',
-          CloudWatchLogsRoleArn: 'arn:aws:iam::999988887777:role/CloudTrailRoleForCloudWatchLogs',
-        },
-      ],
-    });
+    mocks.cloudTrail.on(DescribeTrailsCommand).resolves({ trailList: [FOREIGN_ORGANIZATION_TRAIL] });
     const json = await runCli([...CHECK, '--format', 'json']);
     expect(JSON.parse(json.stdout).compliance).toBe('NOT_APPLICABLE');
     expect(json.code).toBe(0);
