@@ -7,8 +7,10 @@ const base = require('./jest.config');
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: base.testEnvironment,
-  roots: ['<rootDir>/test/unit'],
-  testMatch: base.testMatch,
+  // Sources and test support are roots too, so that Jest sees every import chain from a test to the module
+  // Stryker mutates (its findRelatedTests): a test reaching evaluate.ts through test/support still counts.
+  roots: ['<rootDir>/rule', '<rootDir>/remediation', '<rootDir>/cli', '<rootDir>/test/unit', '<rootDir>/test/support'],
+  testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
   transform: base.transform,
   setupFiles: base.setupFiles,
   testTimeout: base.testTimeout,
