@@ -23,6 +23,7 @@ describe('a management selector records bucket policy changes exactly when each 
     ['eventSource StartsWith one of two prefixes', { field: 'eventSource', startsWith: ['kms.', 's3.'] }],
     ['eventSource EndsWith "s3.amazonaws.com"', { field: 'eventSource', endsWith: [S3] }],
     ['eventName EndsWith "BucketPolicy"', { field: 'eventName', endsWith: ['BucketPolicy'] }],
+    ['eventType Equals AwsApiCall', { field: 'eventType', equals: ['AwsApiCall'] }],
     ['eventSource NotStartsWith another service', { field: 'eventSource', notStartsWith: ['kms.'] }],
     ['eventSource NotStartsWith "s3express" (directory buckets only)', { field: 'eventSource', notStartsWith: ['s3express'] }],
     ['eventSource NotEndsWith another service', { field: 'eventSource', notEndsWith: ['rdsdata.amazonaws.com'] }],
@@ -64,6 +65,20 @@ describe('a management selector records bucket policy changes exactly when each 
     const verdict = verdictWith({ field: 'eventSource', startsWith: ['s3'], notStartsWith: ['s3.'] });
     expect(verdict.compliance).toBe('NON_COMPLIANT');
     expect(verdict.annotation).toMatch(/keeps only eventSource StartsWith s3 and NotStartsWith s3\./);
+  });
+
+  test('several management selectors that each drop the change are all named, and an unnamed one is called so', () => {
+    const selectors = {
+      classic: [],
+      advanced: [
+        { name: 'Reads', fieldSelectors: [{ field: 'eventCategory', equals: ['Management'] }, { field: 'readOnly', equals: ['true'] }] },
+        { fieldSelectors: [{ field: 'eventCategory', equals: ['Management'] }, { field: 'readOnly', equals: ['true'] }] },
+      ],
+    };
+    const verdict = evaluate(account(withTrail({ selectors })));
+    expect(verdict.annotation).toMatch(
+      /^Trail main does not record PutBucketPolicy, DeleteBucketPolicy \(advanced event selector "Reads" keeps only readOnly Equals true; selector "unnamed" keeps only readOnly Equals true\)/,
+    );
   });
 
   test('resources.type is a data-event field: a management record has none, so a selector that demands it records nothing', () => {

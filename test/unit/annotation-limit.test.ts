@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { account, evaluate, filter, logGroup, trail } from '../support/seed-snapshot';
+import { account, alarm, ACCOUNT, evaluate, filter, logGroup, REGION, trail } from '../support/seed-snapshot';
 
 /**
  * AWS Config's PutEvaluations takes an Annotation of at most 256 characters (API reference, Evaluation:
@@ -39,6 +39,23 @@ describe('the annotation fits AWS Config (256 characters) and says as much as fi
     expect(annotation).toHaveLength(CONFIG_ANNOTATION_LIMIT);
     expect(annotation.endsWith('…')).toBe(true);
     expect(annotation.startsWith(`filter "${name}" publishes a value`)).toBe(true);
+  });
+
+  test('a path too long for 256 characters keeps its last step: the link before the break', () => {
+    // Log group names run to 512 characters (CreateLogGroup).
+    const broken = (logGroupName: string) =>
+      account((parts) => {
+        const arn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}`;
+        parts.trails = [trail({ cloudWatchLogsLogGroupArn: `${arn}:*` })];
+        parts.logGroups = [logGroup([filter()], { arn, name: logGroupName })];
+        parts.alarms = [alarm({ actionsEnabled: false })];
+      });
+    const short = evaluate(broken('CloudTrail/Default')).annotation;
+    const sentence = short.slice(short.indexOf('filter "s3-policy": ') + 'filter "s3-policy": '.length);
+    expect(sentence).toMatch(/^alarm "s3-policy-alarm" has its actions disabled/);
+    const { annotation } = evaluate(broken(`CloudTrail/${'g'.repeat(200)}`));
+    expect(annotation).toBe(`filter "s3-policy": ${sentence}`);
+    expect(annotation.length).toBeLessThanOrEqual(CONFIG_ANNOTATION_LIMIT);
   });
 
   test('whatever the names, COMPLIANT or not, the annotation is 1 to 256 characters', () => {
