@@ -41,6 +41,15 @@ describe('the annotation fits AWS Config (256 characters) and says as much as fi
     expect(annotation.startsWith(`filter "${name}" publishes a value`)).toBe(true);
   });
 
+  test('a sentence that fits only alone is kept whole, without the path and without a cut', () => {
+    const broken = (name: string) => account((parts) => void (parts.logGroups = [logGroup([filter({ name, metric: { value: '0' } })])]));
+    const stub = evaluate(broken('x')).annotation;
+    const sentence = (name: string) => stub.slice(stub.indexOf('filter "x"')).replace('filter "x"', `filter "${name}"`);
+    const name = 'f'.repeat(240 - sentence('').length);
+    expect(sentence(name)).toHaveLength(240);
+    expect(evaluate(broken(name)).annotation).toBe(sentence(name));
+  });
+
   test('a path too long for 256 characters keeps its last step: the link before the break', () => {
     // Log group names run to 512 characters (CreateLogGroup).
     const broken = (logGroupName: string) =>
