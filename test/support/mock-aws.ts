@@ -1,4 +1,4 @@
-import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, type Trail } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand, type MetricFilter } from '@aws-sdk/client-cloudwatch-logs';
 import { ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
@@ -69,6 +69,17 @@ export async function judgeMockedAccount(parameters: RuleParameters = DEFAULT_PA
   const gathered = await gatherSnapshot(offlineClients(), MOCK_REGION, parameters, clientsFor);
   return { ...gathered, verdict: evaluateAccount(gathered.snapshot, parameters) };
 }
+
+/** The organization trail of the management account 999988887777, as a member account's DescribeTrails lists it. */
+export const FOREIGN_ORGANIZATION_TRAIL: Trail = {
+  Name: 'org-trail',
+  TrailARN: 'arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail',
+  HomeRegion: 'us-east-1',
+  IsMultiRegionTrail: true,
+  IsOrganizationTrail: true,
+  CloudWatchLogsLogGroupArn: 'arn:aws:logs:us-east-1:999988887777:log-group:aws-controltower/CloudTrailLogs:*',
+  CloudWatchLogsRoleArn: 'arn:aws:iam::999988887777:role/r',
+};
 
 export const SEED_FILTER: MetricFilter = {
   filterName: 's3-policy',

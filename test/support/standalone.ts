@@ -19,7 +19,8 @@ const RULES: Array<{ pattern: RegExp; why: (match: RegExpExecArray, folder: stri
   },
   {
     pattern: /(?<![\w.:/~-])\/(?:work|home|root|Users)\/[\w.-]+/g,
-    why: () => 'an absolute path on one machine',
+    // `/root/i,` is a regular expression with its flags, not a path.
+    why: (match) => (/^\/\w+\/[dgimsuyv]+$/.test(match[0]) && /^[,)\];]/.test(match.input.slice(match.index + match[0].length)) ? null : 'an absolute path on one machine'),
   },
   {
     // A relative path that starts with `..`, read from the file's own folder.

@@ -1,19 +1,26 @@
 import { CIS_FILTER_PATTERN, POLICY_FILTER_PATTERN } from '../../rule/events/canonical';
-import { evaluateAccount, MAX_ANNOTATION_LENGTH, type Verdict } from '../../rule/evaluate';
-import { parseRuleParameters } from '../../rule/parameters';
+import { MAX_ANNOTATION_LENGTH } from '../../rule/evaluate';
 import { defaultTopicPolicy } from '../support/mock-aws';
-import type {
-  AccountSnapshot,
-  AlarmSnapshot,
-  CompositeAlarmSnapshot,
-  LogGroupSnapshot,
-  MetricFilterSnapshot,
-  MetricPublishers,
-  PublishingFilter,
-  TopicSnapshot,
-  TrailOwnerSnapshot,
-  TrailSnapshot,
-} from '../../rule/snapshot';
+import type { AccountSnapshot, AlarmSnapshot, PublishingFilter, TopicSnapshot, TrailOwnerSnapshot, TrailSnapshot } from '../../rule/snapshot';
+import {
+  ACCOUNT,
+  account,
+  alarm,
+  evaluate,
+  filter,
+  metricPublishers,
+  logGroup,
+  management,
+  OTHER_ACCOUNT,
+  type Parts,
+  REGION,
+  topic,
+  TOPIC_ARN,
+  trail,
+  withAlarm,
+  withFilter,
+  withTrail,
+} from '../support/seed-snapshot';
 
 /**
  * The evaluator over hand-written snapshots: every link, every parameter, each way it breaks. Each case starts
@@ -21,124 +28,8 @@ import type {
  * confirmed e-mail subscriber) and changes one thing.
  */
 
-const ACCOUNT = '111122223333';
-const OTHER_ACCOUNT = '999988887777';
-const REGION = 'us-east-1';
-const LOG_GROUP_ARN = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:CloudTrail/Default`;
-const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:alerts`;
-
-function trail(overrides: Partial<TrailSnapshot> = {}): TrailSnapshot {
-  const name = overrides.name ?? 'main';
-  return {
-    name,
-    arn: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${name}`,
-    homeRegion: REGION,
-    isMultiRegionTrail: true,
-    isOrganizationTrail: false,
-    cloudWatchLogsLogGroupArn: `${LOG_GROUP_ARN}:*`,
-    cloudWatchLogsRoleArn: `arn:aws:iam::${ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role`,
-    status: { isLogging: true },
-    selectors: { classic: [{ readWriteType: 'All', includeManagementEvents: true }], advanced: [] },
-    ...overrides,
-  };
-}
-
-type FilterOverrides = Partial<Omit<MetricFilterSnapshot, 'metric'>> & { metric?: Partial<MetricFilterSnapshot['metric']> };
-
-function filter(overrides: FilterOverrides = {}): MetricFilterSnapshot {
-  return {
-    name: 's3-policy',
-    pattern: POLICY_FILTER_PATTERN,
-    ...overrides,
-    metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: {}, value: '1', ...overrides.metric },
-  };
-}
-
-function logGroup(filters: MetricFilterSnapshot[], overrides: Partial<LogGroupSnapshot> = {}): LogGroupSnapshot {
-  return { arn: LOG_GROUP_ARN, name: 'CloudTrail/Default', region: REGION, accountId: ACCOUNT, exists: true, filters, ...overrides };
-}
-
-function alarm(overrides: Partial<AlarmSnapshot> = {}): AlarmSnapshot {
-  const name = overrides.name ?? 's3-policy-alarm';
-  return {
-    name,
-    arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`,
-    region: REGION,
-    actionsEnabled: true,
-    alarmActions: [TOPIC_ARN],
-    metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: {} },
-    statistic: 'Sum',
-    period: 300,
-    evaluationPeriods: 1,
-    threshold: 1,
-    comparisonOperator: 'GreaterThanOrEqualToThreshold',
-    treatMissingData: 'notBreaching',
-    ...overrides,
-  };
-}
-
-function topic(overrides: Partial<TopicSnapshot> = {}): TopicSnapshot {
-  const arn = overrides.arn ?? TOPIC_ARN;
-  return {
-    arn,
-    exists: true,
-    subscriptions: [{ protocol: 'email', endpoint: 'security@example.com', subscriptionArn: `${arn}:0b6e1a2c`, filter: {} }],
-    attributes: { policy: defaultTopicPolicy(arn) },
-    ...overrides,
-  };
-}
-
-interface Parts {
-  trails: TrailSnapshot[];
-  logGroups: LogGroupSnapshot[];
-  alarms: AlarmSnapshot[];
-  topics: TopicSnapshot[];
-  /** Filters of other log groups writing into the chain's metric. */
-  otherWriters?: PublishingFilter[];
-  readAt?: string;
-  compositeAlarms?: CompositeAlarmSnapshot[];
-}
-
-/** What DescribeMetricFilters by metric name and namespace answers: every filter of the parts, and the other writers. */
-function metricPublishers(parts: Pick<Parts, 'logGroups' | 'otherWriters'>): MetricPublishers[] {
-  const all: (PublishingFilter & { region: string })[] = [
-    ...parts.logGroups.flatMap((group) => group.filters.map((f) => ({ ...f, logGroupName: group.name, region: group.region }))),
-    ...(parts.otherWriters ?? []).map((f) => ({ ...f, region: REGION })),
-  ];
-  const keys = [...new Set(all.map((f) => JSON.stringify([f.region, f.metric.namespace, f.metric.name])))];
-  return keys.map((key) => {
-    const [region, namespace, name] = JSON.parse(key) as [string, string, string];
-    return { region, namespace, name, filters: all.filter((f) => f.region === region && f.metric.namespace === namespace && f.metric.name === name) };
-  });
-}
-
-function account(change: (parts: Parts) => void = () => {}): AccountSnapshot {
-  const parts: Parts = { trails: [trail()], logGroups: [logGroup([filter()])], alarms: [alarm()], topics: [topic()] };
-  change(parts);
-  const { otherWriters: _others, ...rest } = parts;
-  return { accountId: ACCOUNT, region: REGION, alarmSearches: [], metricPublishers: metricPublishers(parts), ...rest };
-}
-
-function evaluate(snapshot: AccountSnapshot, parameters: Record<string, string> = {}): Verdict {
-  return evaluateAccount(snapshot, parseRuleParameters(parameters));
-}
-
 /** One change to the seed chain and what a person should read in the annotation. */
 type Case = [description: string, change: (parts: Parts) => void, parameters: Record<string, string>, compliance: string, annotation: RegExp];
-
-const withFilter = (overrides: FilterOverrides) => (parts: Parts) => {
-  parts.logGroups = [logGroup([filter(overrides)])];
-};
-const withAlarm = (overrides: Partial<AlarmSnapshot>) => (parts: Parts) => {
-  parts.alarms = [alarm(overrides)];
-};
-const withTrail = (overrides: Partial<TrailSnapshot>) => (parts: Parts) => {
-  parts.trails = [trail(overrides)];
-};
-const management = (...fieldSelectors: NonNullable<TrailSnapshot['selectors']>['advanced'][number]['fieldSelectors']) => ({
-  classic: [],
-  advanced: [{ name: 'Management events', fieldSelectors: [{ field: 'eventCategory', equals: ['Management'] }, ...fieldSelectors] }],
-});
 
 describe('evaluateAccount', () => {
   test('the seed chain is COMPLIANT and the annotation walks it', () => {

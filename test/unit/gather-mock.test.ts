@@ -6,6 +6,7 @@ import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscr
 import {
   awsError,
   defaultTopicPolicy,
+  FOREIGN_ORGANIZATION_TRAIL,
   MOCK_ACCOUNT,
   MOCK_TOPIC_ARN,
   SEED_ALARM,
@@ -155,19 +156,7 @@ describe('gatherSnapshot against mocked AWS', () => {
   });
 
   test("another account's organization trail: nothing of it is read beyond DescribeTrails", async () => {
-    mocks.cloudTrail.on(DescribeTrailsCommand).resolves({
-      trailList: [
-        {
-          Name: 'org-trail',
-          TrailARN: 'arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail',
-          HomeRegion: 'us-east-1',
-          IsMultiRegionTrail: true,
-          IsOrganizationTrail: true,
-          CloudWatchLogsLogGroupArn: 'arn:aws:logs:us-east-1:999988887777:log-group:aws-controltower/CloudTrailLogs:*',
-          CloudWatchLogsRoleArn: 'arn:aws:iam::999988887777:role/r',
-        },
-      ],
-    });
+    mocks.cloudTrail.on(DescribeTrailsCommand).resolves({ trailList: [FOREIGN_ORGANIZATION_TRAIL] });
     const { apiCalls, verdict } = await gather();
     expect(verdict.compliance).toBe('NOT_APPLICABLE');
     expect(verdict.annotation).toMatch(/^Trail org-trail is an organization trail of account 999988887777/);

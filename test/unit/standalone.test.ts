@@ -42,6 +42,11 @@ describe('what the guard catches', () => {
 
   test('an absolute path of the development machine', () => {
     expect(why('docs/deploy.md', `see ${MACHINE} for the design`)).toEqual(['an absolute path on one machine']);
+    expect(why('ci.sh', `cp out.json ${['', 'root', 'i'].join('/')}`)).toEqual(['an absolute path on one machine']);
+  });
+
+  test('a regular expression with flags is not a path', () => {
+    expect(why('test/unit/a.test.ts', "['the root user', 'PutBucketPolicy -Root', /root/i],")).toEqual([]);
   });
 
   test('relative paths that climb above the root from the file\'s own folder', () => {
