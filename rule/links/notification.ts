@@ -50,11 +50,16 @@ export function judgeTopic(topic: TopicSnapshot, publisher: NotifyingAlarm, para
   }
   if (!topic.exists) return broken(`does not exist in ${ref.region}`);
   if (!topic.attributes) throw new Error(`incomplete snapshot: attributes of topic ${topic.arn} were not read`);
+  // What IAM puts in the request context of a service principal's call (docs/aws-behaviour.md N1, N10): a Deny
+  // on aws:PrincipalIsAWSService, aws:PrincipalServiceName or aws:RequestedRegion must be able to apply.
   const context = {
     'aws:SourceAccount': accountId,
     'aws:SourceArn': publisher.arn,
     'AWS:SourceOwner': accountId,
     'aws:SecureTransport': 'true',
+    'aws:PrincipalIsAWSService': 'true',
+    'aws:PrincipalServiceName': CLOUDWATCH,
+    'aws:RequestedRegion': ref.region,
   };
   const keyProblem = encryptionProblem(topic, context);
   if (keyProblem) return broken(keyProblem);
