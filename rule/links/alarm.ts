@@ -212,7 +212,8 @@ function affineExpression(expression: string, queries: NonNullable<AlarmSnapshot
       if (next() !== ',') return undefined;
       const value = factor();
       if (next() !== ')' || !inner || 'constant' in inner || !value || !('constant' in value)) return undefined;
-      return { ...inner, fill: value.constant };
+      // k replaces the inner expression's value, so the metric's value it stands for is (k − b) / a.
+      return { ...inner, fill: (value.constant - inner.offset) / inner.scale };
     }
     if (metricIds.has(token)) return { id: token, scale: 1, offset: 0 };
     return undefined;

@@ -84,7 +84,9 @@ function encryptionProblem(topic: TopicSnapshot, context: PolicyRequest['context
     return `is encrypted with KMS key ${key.arn}, whose key policy cannot be read from here (${key.unreadable ?? 'not read'}), so whether CloudWatch may use it is unproven`;
   }
   for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
-    const decision = decide(key.policy, { principal: { service: CLOUDWATCH }, action, resource: key.arn, context }, `the key policy of ${key.arn}`);
+    // SNS asks KMS with the topic's ARN as encryption context (docs/aws-behaviour.md N11).
+    const keyContext = { ...context, 'kms:EncryptionContext:aws:sns:topicArn': topic.arn };
+    const decision = decide(key.policy, { principal: { service: CLOUDWATCH }, action, resource: key.arn, context: keyContext }, `the key policy of ${key.arn}`);
     if (typeof decision === 'string') return `is encrypted with KMS key ${key.arn}: ${decision}`;
     if (decision.decision !== 'allow') return `is encrypted with KMS key ${key.arn}, whose key policy ${refusal(decision, action)}: ${fix}`;
   }

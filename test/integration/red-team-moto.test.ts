@@ -139,10 +139,9 @@ describe('red team: topic policies', () => {
 
 describe('red team: the topic key', () => {
   const rootStatement = (accountId: string) => ({ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' });
-  async function encrypted(cloudWatch: (accountId: string) => object | undefined, after?: (kms: KMSClient, keyId: string) => Promise<unknown>) {
+  async function encrypted(cloudWatch: (accountId: string) => object | object[], after?: (kms: KMSClient, keyId: string) => Promise<unknown>) {
     const seed = await seeded();
-    const grant = cloudWatch(seed.account.accountId);
-    const Policy = JSON.stringify({ Version: '2012-10-17', Statement: [rootStatement(seed.account.accountId), ...(grant ? [grant] : [])] });
+    const Policy = JSON.stringify({ Version: '2012-10-17', Statement: [rootStatement(seed.account.accountId), cloudWatch(seed.account.accountId)].flat() });
     const key = await seed.kms.send(new CreateKeyCommand({ Policy }));
     if (after) await after(seed.kms, key.KeyMetadata!.KeyId!);
     await seed.sns.send(new SetTopicAttributesCommand({ TopicArn: seed.chain.topicArn, AttributeName: 'KmsMasterKeyId', AttributeValue: key.KeyMetadata!.Arn }));
@@ -175,6 +174,30 @@ describe('red team: the topic key', () => {
     const result = await encrypted(() => grant(['kms:Decrypt', 'kms:GenerateDataKey*']), (kms, KeyId) => kms.send(new DisableKeyCommand({ KeyId })));
     expect(result.compliance).toBe('NON_COMPLIANT');
     expect(result.annotation).toMatch(/which is Disabled/);
+  });
+
+  // SNS calls KMS with the encryption context aws:sns:topicArn (AWS's key policies for SSE topics condition on it).
+  test('a grant to CloudWatch conditioned on kms:EncryptionContext:aws:sns:topicArn of the topic: COMPLIANT', async () => {
+    const result = await encrypted((accountId) =>
+      grant(['kms:Decrypt', 'kms:GenerateDataKey*'], { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:us-east-1:${accountId}:${TOPIC}` } }),
+    );
+    expect(result.compliance).toBe('COMPLIANT');
+  });
+
+  test('a Deny of kms:GenerateDataKey* to "*" for this topic\'s encryption context: NON_COMPLIANT', async () => {
+    const result = await encrypted((accountId) => [
+      grant(['kms:Decrypt', 'kms:GenerateDataKey*']),
+      {
+        Sid: 'NotThisTopic',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'kms:GenerateDataKey*',
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:us-east-1:${accountId}:${TOPIC}` } },
+      },
+    ]);
+    expect(result.compliance).toBe('NON_COMPLIANT');
+    expect(result.annotation).toMatch(/whose key policy denies kms:GenerateDataKey to cloudwatch.amazonaws.com \(statement "NotThisTopic"\)/);
   });
 
   test('a grant to CloudWatch conditioned on aws:SourceAccount of another account: NON_COMPLIANT', async () => {
@@ -447,6 +470,19 @@ describe('red team: metric math', () => {
     const result = await verdict(account);
     expect(result.compliance).toBe('NON_COMPLIANT');
     expect(result.annotation).toMatch(/is in ALARM even without a change: FILL\(1\) gives Sum 1/);
+  });
+
+  // FILL's value replaces the inner expression: quiet periods of FILL(0.5 × m1, 0.75) are 0.75, which meets >= 0.5.
+  test('FILL(0.5 * m1, 0.75) >= 0.5: NON_COMPLIANT', async () => {
+    const { account } = await seeded({ alarm: mathAlarm('FILL(0.5 * m1, 0.75)', 0.5) });
+    const result = await verdict(account);
+    expect(result.compliance).toBe('NON_COMPLIANT');
+    expect(result.annotation).toMatch(/is in ALARM even without a change: FILL\(1.5\) gives Sum 1.5, which can meet Sum >= 1/);
+  });
+
+  // ...and those of FILL(2 × m1, 1.5) are 1.5, below 2, while one change gives 2.
+  test('FILL(2 * m1, 1.5) >= 2: COMPLIANT', async () => {
+    expect((await verdict((await seeded({ alarm: mathAlarm('FILL(2 * m1, 1.5)', 2) })).account)).compliance).toBe('COMPLIANT');
   });
 
   test('FILL(m1, 0) >= 1: COMPLIANT', async () => {
