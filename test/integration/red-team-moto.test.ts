@@ -1,6 +1,6 @@
 import { CloudWatchClient, PutMetricAlarmCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { makeClient } from '../../rule/clients';
 import { CIS_FILTER_PATTERN } from '../../rule/events/canonical';
@@ -200,6 +200,16 @@ describe('red team: the topic key', () => {
     expect(result.annotation).toMatch(/whose key policy denies kms:GenerateDataKey to cloudwatch.amazonaws.com \(statement "NotThisTopic"\)/);
   });
 
+  // GetTopicAttributes may name the key by alias; DescribeKey resolves it.
+  test('a customer key named by its alias, with the right grant: COMPLIANT', async () => {
+    const seed = await seeded();
+    const Policy = JSON.stringify({ Version: '2012-10-17', Statement: [rootStatement(seed.account.accountId), grant(['kms:Decrypt', 'kms:GenerateDataKey*'])] });
+    const key = await seed.kms.send(new CreateKeyCommand({ Policy }));
+    await seed.kms.send(new CreateAliasCommand({ AliasName: 'alias/alerts', TargetKeyId: key.KeyMetadata!.KeyId }));
+    await seed.sns.send(new SetTopicAttributesCommand({ TopicArn: seed.chain.topicArn, AttributeName: 'KmsMasterKeyId', AttributeValue: 'alias/alerts' }));
+    expect((await verdict(seed.account)).compliance).toBe('COMPLIANT');
+  });
+
   test('a grant to CloudWatch conditioned on aws:SourceAccount of another account: NON_COMPLIANT', async () => {
     const result = await encrypted(() => grant(['kms:Decrypt', 'kms:GenerateDataKey*'], { StringEquals: { 'aws:SourceAccount': '999999999999' } }));
     expect(result.compliance).toBe('NON_COMPLIANT');
@@ -258,6 +268,27 @@ describe('red team: subscription filter policies and protocols', () => {
 
   test('MessageBody policy with an AlarmName prefix of the alarm: COMPLIANT', async () => {
     expect((await filtered({ AlarmName: [{ prefix: 's3-bucket-' }], Trigger: { MetricName: [DEFAULT_METRIC] } }, 'MessageBody')).compliance).toBe('COMPLIANT');
+  });
+
+  test('an attribute policy requiring AlarmName to exist: NON_COMPLIANT', async () => {
+    const result = await filtered({ AlarmName: [{ exists: true }] });
+    expect(result.compliance).toBe('NON_COMPLIANT');
+    expect(result.annotation).toMatch(/filter policy on message attributes/);
+  });
+
+  test('MessageBody policy on Trigger.Threshold >= 1 of the alarm: COMPLIANT', async () => {
+    expect((await filtered({ Trigger: { Threshold: [{ numeric: ['>=', 1] }] } }, 'MessageBody')).compliance).toBe('COMPLIANT');
+  });
+
+  // A topic reaches a person if one subscription receives the notification, whatever the others filter.
+  test('one email subscription filtered out, a second one plain: COMPLIANT', async () => {
+    const { account, chain, sns } = await seeded();
+    const listed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: chain.topicArn }));
+    await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: listed.Subscriptions![0]!.SubscriptionArn!, AttributeName: 'FilterPolicy', AttributeValue: '{"severity":["high"]}' }));
+    await sns.send(new SubscribeCommand({ TopicArn: chain.topicArn, Protocol: 'email', Endpoint: 'oncall@example.com' }));
+    const result = await verdict(account);
+    expect(result.compliance).toBe('COMPLIANT');
+    expect(result.chains[0]!.links[4]!.detail).toBe('has 1 confirmed subscription (email) that receives the ALARM notification');
   });
 
   test('only a Lambda function subscribed: NON_COMPLIANT by default', async () => {
@@ -355,6 +386,40 @@ describe('red team: alarm settings', () => {
     expect(result.chains[0]!.links[3]!.detail).toMatch(/2 periods after it/);
   });
 
+  test('Sum >= 1 on a filter with defaultValue 0 (the CIS set-up): COMPLIANT', async () => {
+    expect((await verdict((await seeded({ filter: { defaultValue: 0 } })).account)).compliance).toBe('COMPLIANT');
+  });
+
+  // A filter metric has the filter's unit (none here); an alarm asking for another unit finds no data.
+  test('an alarm asking for unit Seconds: NON_COMPLIANT', async () => {
+    const result = await onAlarm({ unit: 'Seconds' });
+    expect(result.compliance).toBe('NON_COMPLIANT');
+    expect(result.annotation).toMatch(/asks for unit Seconds, but the filter publishes None/);
+  });
+
+  test('p99 with EvaluateLowSampleCountPercentile=ignore: NON_COMPLIANT', async () => {
+    const { account, cloudWatch } = await seeded({ alarm: false });
+    await account.topic({ name: TOPIC, emails: ['security@example.com'] });
+    await cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: ALARM,
+        Namespace: DEFAULT_NAMESPACE,
+        MetricName: DEFAULT_METRIC,
+        ExtendedStatistic: 'p99',
+        EvaluateLowSampleCountPercentile: 'ignore',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topicArn(account)],
+      }),
+    );
+    const result = await verdict(account);
+    expect(result.compliance).toBe('NON_COMPLIANT');
+    expect(result.annotation).toMatch(/ignores periods with few samples \(EvaluateLowSampleCountPercentile=ignore\)/);
+  });
+
   test('actions disabled: NON_COMPLIANT', async () => {
     const result = await onAlarm({ actionsEnabled: false });
     expect(result.compliance).toBe('NON_COMPLIANT');
@@ -416,6 +481,13 @@ describe('red team: filter dimensions', () => {
     const result = await verdict(account);
     expect(result.compliance).toBe('NON_COMPLIANT');
     expect(result.annotation).toMatch(/dimension Caller takes the value of \$\.userIdentity\.arn, which differs from call to call/);
+  });
+
+  // eventSource is s3.amazonaws.com on every required record: one metric, one alarm watches it.
+  test('a $.eventSource dimension with an alarm on EventSource=s3.amazonaws.com: COMPLIANT', async () => {
+    const account = newAccount();
+    await account.chain({ filter: { dimensions: { EventSource: '$.eventSource' } }, alarm: { dimensions: { EventSource: 's3.amazonaws.com' } } });
+    expect((await verdict(account)).compliance).toBe('COMPLIANT');
   });
 
   test('a $.eventName dimension with one Metrics Insights alarm that adds every value up: COMPLIANT', async () => {
@@ -516,6 +588,37 @@ describe('red team: filter patterns', () => {
     const result = await onPattern('{ ($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy") && $.vpcEndpointId NOT EXISTS }');
     expect(result.compliance).toBe('NON_COMPLIANT');
     expect(result.annotation).toMatch(/misses PutBucketPolicy records/);
+  });
+
+  // F7: S3 reads (GetBucketPolicy) match too; they happen all day and keep the alarm in ALARM.
+  test('eventName = "*BucketPolicy": NON_COMPLIANT (over-broad)', async () => {
+    const result = await onPattern('{ $.eventName = "*BucketPolicy" }');
+    expect(result.compliance).toBe('NON_COMPLIANT');
+    expect(result.annotation).toMatch(/is over-broad: it also matches/);
+  });
+
+  // F4: the bucket is whichever the person changes.
+  test('an exclusion on the bucket name: NON_COMPLIANT', async () => {
+    const result = await onPattern('{ ($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy") && $.requestParameters.bucketName != "logs-*" }');
+    expect(result.compliance).toBe('NON_COMPLIANT');
+    expect(result.annotation).toMatch(/misses PutBucketPolicy records/);
+  });
+
+  test('an exclusion of the root user: NON_COMPLIANT', async () => {
+    const result = await onPattern('{ ($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy") && $.userIdentity.type != "Root" }');
+    expect(result.compliance).toBe('NON_COMPLIANT');
+    expect(result.annotation).toMatch(/misses PutBucketPolicy records made by the root user/);
+  });
+
+  test('PutBucketPolicy only: NON_COMPLIANT', async () => {
+    const result = await onPattern('{ $.eventName = "PutBucketPolicy" }');
+    expect(result.compliance).toBe('NON_COMPLIANT');
+    expect(result.annotation).toMatch(/covers PutBucketPolicy but not DeleteBucketPolicy/);
+  });
+
+  test('metric value 0: NON_COMPLIANT', async () => {
+    const result = await onPattern('{ ($.eventName = "PutBucketPolicy") || ($.eventName = "DeleteBucketPolicy") }', '0');
+    expect(result.annotation).toMatch(/publishes a value that does not raise its metric/);
   });
 
   // F5: DeleteBucketPolicy sends no body, so bytesTransferredIn is 0 and the metric does not rise.
