@@ -1,4 +1,4 @@
-import { CloudWatchClient, PutMetricAlarmCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricAlarmCommand, type MetricDataQuery, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -23,7 +23,7 @@ let next = 0;
 const newAccount = () => new TestAccount(`3141592015${String(next++).padStart(2, '0')}`);
 
 async function seeded(spec: ChainSpec = {}) {
-  const account = new TestAccount(`3141592015${String(next++).padStart(2, '0')}`);
+  const account = newAccount();
   const chain = await account.chain(spec);
   const options = account.options();
   return { account, chain, sns: makeClient(SNSClient, options), kms: makeClient(KMSClient, options), cloudWatch: makeClient(CloudWatchClient, options) };
@@ -304,6 +304,26 @@ describe('red team: subscription filter policies and protocols', () => {
 
 describe('red team: alarm settings', () => {
   const onAlarm = async (alarm: ChainSpec['alarm']) => verdict((await seeded({ alarm })).account);
+  /** An alarm put with PutMetricAlarm itself, for settings the sandbox does not offer: Sum >= 1 over 300 s, then `extra`. */
+  async function withRawAlarm(extra: (topic: string) => Partial<PutMetricAlarmCommandInput>) {
+    const { account, cloudWatch } = await seeded({ alarm: false });
+    const topic = await account.topic({ name: TOPIC, emails: ['security@example.com'] });
+    const alarm: PutMetricAlarmCommandInput = {
+      AlarmName: ALARM,
+      Namespace: DEFAULT_NAMESPACE,
+      MetricName: DEFAULT_METRIC,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topic],
+      ...extra(topic),
+    };
+    await cloudWatch.send(new PutMetricAlarmCommand(alarm));
+    return verdict(account);
+  }
 
   // A2: breaching fills the quiet periods, so the alarm never leaves ALARM.
   test('TreatMissingData=breaching: NON_COMPLIANT', async () => {
@@ -398,24 +418,7 @@ describe('red team: alarm settings', () => {
   });
 
   test('p99 with EvaluateLowSampleCountPercentile=ignore: NON_COMPLIANT', async () => {
-    const { account, cloudWatch } = await seeded({ alarm: false });
-    await account.topic({ name: TOPIC, emails: ['security@example.com'] });
-    await cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: ALARM,
-        Namespace: DEFAULT_NAMESPACE,
-        MetricName: DEFAULT_METRIC,
-        ExtendedStatistic: 'p99',
-        EvaluateLowSampleCountPercentile: 'ignore',
-        Period: 300,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        EvaluationPeriods: 1,
-        TreatMissingData: 'notBreaching',
-        AlarmActions: [topicArn(account)],
-      }),
-    );
-    const result = await verdict(account);
+    const result = await withRawAlarm(() => ({ Statistic: undefined, ExtendedStatistic: 'p99', EvaluateLowSampleCountPercentile: 'ignore' }));
     expect(result.compliance).toBe('NON_COMPLIANT');
     expect(result.annotation).toMatch(/ignores periods with few samples \(EvaluateLowSampleCountPercentile=ignore\)/);
   });
@@ -428,23 +431,7 @@ describe('red team: alarm settings', () => {
 
   // A1: only AlarmActions run on the transition into ALARM; OKActions and InsufficientDataActions run on others.
   test.each(['OKActions', 'InsufficientDataActions'] as const)('the topic only in %s: NON_COMPLIANT', async (field) => {
-    const { account, cloudWatch } = await seeded({ alarm: false });
-    await account.topic({ name: TOPIC, emails: ['security@example.com'] });
-    await cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: ALARM,
-        Namespace: DEFAULT_NAMESPACE,
-        MetricName: DEFAULT_METRIC,
-        Statistic: 'Sum',
-        Period: 300,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        EvaluationPeriods: 1,
-        TreatMissingData: 'notBreaching',
-        [field]: [topicArn(account)],
-      }),
-    );
-    const result = await verdict(account);
+    const result = await withRawAlarm((topic) => ({ AlarmActions: [], [field]: [topic] }));
     expect(result.compliance).toBe('NON_COMPLIANT');
     expect(result.annotation).toMatch(/notifies no SNS topic \(AlarmActions is empty\)/);
   });
@@ -566,71 +553,34 @@ describe('red team: metric math', () => {
 
 describe('red team: filter patterns', () => {
   const onPattern = async (pattern: string, value?: string) => verdict((await seeded({ filter: { pattern, ...(value ? { value } : {}) } })).account);
+  const POLICY_EVENTS = '($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy")';
 
-  test('the CIS filter text: COMPLIANT', async () => {
-    expect((await onPattern(CIS_FILTER_PATTERN)).compliance).toBe('COMPLIANT');
+  test.each([
+    ['the CIS filter text', CIS_FILTER_PATTERN],
+    // F1: a successful change has no errorCode.
+    ['the policy events with errorCode NOT EXISTS', `{ ${POLICY_EVENTS} && $.errorCode NOT EXISTS }`],
+  ])('%s: COMPLIANT', async (_, pattern) => {
+    expect((await onPattern(pattern)).compliance).toBe('COMPLIANT');
   });
 
-  // F1: a successful change has no errorCode.
-  test('the policy events with errorCode NOT EXISTS: COMPLIANT', async () => {
-    expect((await onPattern('{ ($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy") && $.errorCode NOT EXISTS }')).compliance).toBe('COMPLIANT');
-  });
-
-  // F3: the caller writes the User-Agent header.
-  test('an exclusion on userAgent text: NON_COMPLIANT', async () => {
-    const result = await onPattern('{ ($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy") && $.userAgent != "*Terraform*" }');
+  test.each([
+    // F3: the caller writes the User-Agent header.
+    ['an exclusion on userAgent text', `{ ${POLICY_EVENTS} && $.userAgent != "*Terraform*" }`, undefined, /misses PutBucketPolicy records/],
+    // F2: vpcEndpointId is present only for calls through a VPC endpoint.
+    ['requiring vpcEndpointId to be absent', `{ ${POLICY_EVENTS} && $.vpcEndpointId NOT EXISTS }`, undefined, /misses PutBucketPolicy records/],
+    // F7: S3 reads (GetBucketPolicy) match too; they happen all day and keep the alarm in ALARM.
+    ['eventName = "*BucketPolicy" (over-broad)', '{ $.eventName = "*BucketPolicy" }', undefined, /is over-broad: it also matches/],
+    // F4: the bucket is whichever the person changes.
+    ['an exclusion on the bucket name', `{ ${POLICY_EVENTS} && $.requestParameters.bucketName != "logs-*" }`, undefined, /misses PutBucketPolicy records/],
+    ['an exclusion of the root user', `{ ${POLICY_EVENTS} && $.userIdentity.type != "Root" }`, undefined, /misses PutBucketPolicy records made by the root user/],
+    ['PutBucketPolicy only', '{ $.eventName = "PutBucketPolicy" }', undefined, /covers PutBucketPolicy but not DeleteBucketPolicy/],
+    ['metric value 0', `{ ${POLICY_EVENTS} }`, '0', /publishes a value that does not raise its metric/],
+    ['metric value -1', `{ ${POLICY_EVENTS} }`, '-1', /publishes a value that does not raise its metric/],
+    // F5: DeleteBucketPolicy sends no body, so bytesTransferredIn is 0 and the metric does not rise.
+    ['metric value $.additionalEventData.bytesTransferredIn', `{ ${POLICY_EVENTS} }`, '$.additionalEventData.bytesTransferredIn', /publishes a value that does not raise its metric/],
+  ] as const)('%s: NON_COMPLIANT', async (_, pattern, value, words) => {
+    const result = await onPattern(pattern, value);
     expect(result.compliance).toBe('NON_COMPLIANT');
-    expect(result.annotation).toMatch(/misses PutBucketPolicy records/);
-  });
-
-  // F2: vpcEndpointId is present only for calls through a VPC endpoint.
-  test('requiring vpcEndpointId to be absent: NON_COMPLIANT', async () => {
-    const result = await onPattern('{ ($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy") && $.vpcEndpointId NOT EXISTS }');
-    expect(result.compliance).toBe('NON_COMPLIANT');
-    expect(result.annotation).toMatch(/misses PutBucketPolicy records/);
-  });
-
-  // F7: S3 reads (GetBucketPolicy) match too; they happen all day and keep the alarm in ALARM.
-  test('eventName = "*BucketPolicy": NON_COMPLIANT (over-broad)', async () => {
-    const result = await onPattern('{ $.eventName = "*BucketPolicy" }');
-    expect(result.compliance).toBe('NON_COMPLIANT');
-    expect(result.annotation).toMatch(/is over-broad: it also matches/);
-  });
-
-  // F4: the bucket is whichever the person changes.
-  test('an exclusion on the bucket name: NON_COMPLIANT', async () => {
-    const result = await onPattern('{ ($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy") && $.requestParameters.bucketName != "logs-*" }');
-    expect(result.compliance).toBe('NON_COMPLIANT');
-    expect(result.annotation).toMatch(/misses PutBucketPolicy records/);
-  });
-
-  test('an exclusion of the root user: NON_COMPLIANT', async () => {
-    const result = await onPattern('{ ($.eventName = "PutBucketPolicy" || $.eventName = "DeleteBucketPolicy") && $.userIdentity.type != "Root" }');
-    expect(result.compliance).toBe('NON_COMPLIANT');
-    expect(result.annotation).toMatch(/misses PutBucketPolicy records made by the root user/);
-  });
-
-  test('PutBucketPolicy only: NON_COMPLIANT', async () => {
-    const result = await onPattern('{ $.eventName = "PutBucketPolicy" }');
-    expect(result.compliance).toBe('NON_COMPLIANT');
-    expect(result.annotation).toMatch(/covers PutBucketPolicy but not DeleteBucketPolicy/);
-  });
-
-  test('metric value 0: NON_COMPLIANT', async () => {
-    const result = await onPattern('{ ($.eventName = "PutBucketPolicy") || ($.eventName = "DeleteBucketPolicy") }', '0');
-    expect(result.annotation).toMatch(/publishes a value that does not raise its metric/);
-  });
-
-  // F5: DeleteBucketPolicy sends no body, so bytesTransferredIn is 0 and the metric does not rise.
-  test('metric value $.additionalEventData.bytesTransferredIn: NON_COMPLIANT', async () => {
-    const result = await onPattern('{ ($.eventName = "PutBucketPolicy") || ($.eventName = "DeleteBucketPolicy") }', '$.additionalEventData.bytesTransferredIn');
-    expect(result.compliance).toBe('NON_COMPLIANT');
-    expect(result.annotation).toMatch(/publishes a value that does not raise its metric/);
-  });
-
-  test('metric value -1: NON_COMPLIANT', async () => {
-    const result = await onPattern('{ ($.eventName = "PutBucketPolicy") || ($.eventName = "DeleteBucketPolicy") }', '-1');
-    expect(result.compliance).toBe('NON_COMPLIANT');
-    expect(result.annotation).toMatch(/publishes a value that does not raise its metric/);
+    expect(result.annotation).toMatch(words);
   });
 });
