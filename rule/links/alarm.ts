@@ -28,6 +28,13 @@ export interface AlarmJudgement {
   covers: string[];
 }
 
+const REVERSED: Record<string, string> = {
+  GreaterThanThreshold: 'LessThanThreshold',
+  GreaterThanOrEqualToThreshold: 'LessThanOrEqualToThreshold',
+  LessThanThreshold: 'GreaterThanThreshold',
+  LessThanOrEqualToThreshold: 'GreaterThanOrEqualToThreshold',
+};
+
 /** Metric-filter metrics are standard resolution: one datapoint per minute. */
 const STANDARD_RESOLUTION_SECONDS = 60;
 /** In ALARM for longer than this with nothing to explain it: the next change notifies nobody. */
@@ -161,8 +168,8 @@ type Affine = { id: string; scale: number; offset: number; fill?: number };
 type Term = Affine | { constant: number };
 
 /**
- * A metric-math expression counts when it is `a × m + b` (a > 0) of one metric query m, optionally `FILL(m, k)`:
- * it then rises with the metric. Anything else (RATE, DIFF, another metric added in...) cannot be told.
+ * A metric-math expression counts when it is `a × m + b` (a ≠ 0) of one metric query m, optionally `FILL(m, k)`:
+ * comparing it with a threshold is comparing the metric with another one. Anything else (RATE, DIFF, another metric added in...) cannot be told.
  */
 function affineExpression(expression: string, queries: NonNullable<AlarmSnapshot['metrics']>): Affine | string {
   const cannot = `evaluates the expression "${expression}", not the filter's metric itself, so whether one change fires it cannot be told`;
@@ -205,7 +212,8 @@ function affineExpression(expression: string, queries: NonNullable<AlarmSnapshot
       if (next() !== ',') return undefined;
       const value = factor();
       if (next() !== ')' || !inner || 'constant' in inner || !value || !('constant' in value)) return undefined;
-      return { ...inner, fill: value.constant };
+      // k replaces the inner expression's value, so the metric's value it stands for is (k − b) / a.
+      return { ...inner, fill: (value.constant - inner.offset) / inner.scale };
     }
     if (metricIds.has(token)) return { id: token, scale: 1, offset: 0 };
     return undefined;
@@ -224,7 +232,7 @@ function affineExpression(expression: string, queries: NonNullable<AlarmSnapshot
   const sum = run(product, ['+', '-']);
   const term = sum();
   if (!term || position !== tokens.length || 'constant' in term || !Number.isFinite(term.scale)) return cannot;
-  if (term.scale <= 0) return `evaluates the expression "${expression}", which ${term.scale === 0 ? 'does not change' : 'falls'} when the filter's metric rises`;
+  if (term.scale === 0) return `evaluates the expression "${expression}", which does not change when the filter's metric rises`;
   return term;
 }
 
@@ -269,7 +277,8 @@ export function judgeAlarm(alarm: AlarmSnapshot, context: AlarmContext): AlarmJu
     settings: {
       stat: what.stat,
       kind,
-      comparisonOperator: alarm.comparisonOperator,
+      // a × m + b compared with t is m compared with (t − b) / a, the comparison reversed when a < 0.
+      comparisonOperator: scale < 0 ? REVERSED[alarm.comparisonOperator]! : alarm.comparisonOperator,
       threshold: (alarm.threshold - offset) / scale,
       evaluationPeriods: alarm.evaluationPeriods,
       datapointsToAlarm: alarm.datapointsToAlarm ?? alarm.evaluationPeriods,

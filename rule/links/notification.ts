@@ -50,11 +50,16 @@ export function judgeTopic(topic: TopicSnapshot, publisher: NotifyingAlarm, para
   }
   if (!topic.exists) return broken(`does not exist in ${ref.region}`);
   if (!topic.attributes) throw new Error(`incomplete snapshot: attributes of topic ${topic.arn} were not read`);
+  // What IAM puts in the request context of a service principal's call (docs/aws-behaviour.md N1, N10): a Deny
+  // on aws:PrincipalIsAWSService, aws:PrincipalServiceName or aws:RequestedRegion must be able to apply.
   const context = {
     'aws:SourceAccount': accountId,
     'aws:SourceArn': publisher.arn,
     'AWS:SourceOwner': accountId,
     'aws:SecureTransport': 'true',
+    'aws:PrincipalIsAWSService': 'true',
+    'aws:PrincipalServiceName': CLOUDWATCH,
+    'aws:RequestedRegion': ref.region,
   };
   const keyProblem = encryptionProblem(topic, context);
   if (keyProblem) return broken(keyProblem);
@@ -79,7 +84,9 @@ function encryptionProblem(topic: TopicSnapshot, context: PolicyRequest['context
     return `is encrypted with KMS key ${key.arn}, whose key policy cannot be read from here (${key.unreadable ?? 'not read'}), so whether CloudWatch may use it is unproven`;
   }
   for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
-    const decision = decide(key.policy, { principal: { service: CLOUDWATCH }, action, resource: key.arn, context }, `the key policy of ${key.arn}`);
+    // SNS asks KMS with the topic's ARN as encryption context (docs/aws-behaviour.md N11).
+    const keyContext = { ...context, 'kms:EncryptionContext:aws:sns:topicArn': topic.arn };
+    const decision = decide(key.policy, { principal: { service: CLOUDWATCH }, action, resource: key.arn, context: keyContext }, `the key policy of ${key.arn}`);
     if (typeof decision === 'string') return `is encrypted with KMS key ${key.arn}: ${decision}`;
     if (decision.decision !== 'allow') return `is encrypted with KMS key ${key.arn}, whose key policy ${refusal(decision, action)}: ${fix}`;
   }

@@ -529,11 +529,18 @@ describe('evaluateAccount', () => {
       /^Trail main →/,
     ],
     [
-      'metric math 10 - m1 falls as the metric rises',
+      'metric math 10 - m1 >= 1 falls as the metric rises: ten changes in a period do not breach',
       withAlarm({ metric: undefined, statistic: undefined, period: undefined, metrics: [{ id: 'm1', returnData: false, metricStat: { metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: {} }, stat: 'Sum', period: 300 } }, { id: 'e1', returnData: true, expression: '10 - m1' }] }),
       {},
       'NON_COMPLIANT',
-      /evaluates the expression "10 - m1", which falls when the filter's metric rises/,
+      /cannot go to ALARM on every change: a period with changes has Sum 1 or more, and the alarm needs Sum <= 9/,
+    ],
+    [
+      'metric math 10 - m1 <= 9 is Sum >= 1',
+      withAlarm({ metric: undefined, statistic: undefined, period: undefined, threshold: 9, comparisonOperator: 'LessThanOrEqualToThreshold', metrics: [{ id: 'm1', returnData: false, metricStat: { metric: { namespace: 'CloudTrailMetrics', name: 'S3BucketPolicyChangeCount', dimensions: {} }, stat: 'Sum', period: 300 } }, { id: 'e1', returnData: true, expression: '10 - m1' }] }),
+      {},
+      'COMPLIANT',
+      /^Trail main →/,
     ],
     [
       'metric math FILL(m1, 1) >= 1 is in ALARM without a change',
