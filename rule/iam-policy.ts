@@ -18,6 +18,11 @@ export interface PolicyRequest {
   resource: string;
   /** Condition keys of the request (compared case-insensitively, as IAM does). */
   context: Record<string, string | readonly string[]>;
+  /**
+   * Keys known to be absent from the request. Any other key missing from `context` is one whose value this rule
+   * cannot know (aws:SourceOrgID, kms:ViaService, …): a condition on it is judged against the caller.
+   */
+  absentKeys?: readonly string[];
 }
 
 export interface PolicyDecision {
@@ -59,10 +64,12 @@ export function evaluatePolicy(policy: string | object, request: PolicyRequest):
     if (!principalMatches(statement, request.principal)) continue;
     if (!listMatches(statement.Action, statement.NotAction, request.action, { ignoreCase: true })) continue;
     if (!listMatches(statement.Resource, statement.NotResource, request.resource, { ignoreCase: false, absentMatches: true })) continue;
-    const conditions = conditionsMatch(statement.Condition ?? {}, request.context);
+    const conditions = conditionsMatch(statement.Condition ?? {}, request);
+    // Conditions are ANDed: one that is known to fail settles it. Otherwise an unreadable condition means a Deny
+    // may apply and an Allow is not proven.
+    if (!conditions.matches) continue;
     if (conditions.unsupported.length) unsupported.push(...conditions.unsupported.map((what) => `${name}: ${what}`));
-    // An unreadable condition: a Deny may apply, an Allow is not proven.
-    const applies = conditions.unsupported.length ? deny : conditions.matches;
+    const applies = conditions.unsupported.length ? deny : true;
     if (!applies) continue;
     if (deny) return { decision: 'explicit-deny', statement: name, unsupported };
     allow ??= name;
@@ -156,7 +163,9 @@ function contextValues(context: PolicyRequest['context'], key: string): string[]
  * Every operator of the block, and every key of each operator, must match (AND); any of a key's values may (OR).
  * A key absent from the request: false, except for negated operators (true), `...IfExists` (true) and Null.
  */
-function conditionsMatch(block: Record<string, Record<string, unknown>>, context: PolicyRequest['context']): { matches: boolean; unsupported: string[] } {
+function conditionsMatch(block: Record<string, Record<string, unknown>>, request: Pick<PolicyRequest, 'context' | 'absentKeys'>): { matches: boolean; unsupported: string[] } {
+  const { context } = request;
+  const knownAbsent = (key: string) => (request.absentKeys ?? []).some((absent) => absent.toLowerCase() === key.toLowerCase());
   const unsupported: string[] = [];
   let matches = true;
   for (const [operatorText, keys] of Object.entries(block)) {
@@ -167,14 +176,22 @@ function conditionsMatch(block: Record<string, Record<string, unknown>>, context
     for (const [key, expected] of Object.entries(keys ?? {})) {
       const policyValues = asList(expected);
       const requestValues = contextValues(context, key);
+      if (operator !== 'Null' && !COMPARATORS[operator]) {
+        unsupported.push(`condition operator ${operatorText}`);
+        continue;
+      }
+      if (requestValues === undefined && !knownAbsent(key)) {
+        unsupported.push(`condition key ${key}, whose value in the request this rule cannot know`);
+        continue;
+      }
       if (operator === 'Null') {
         const wantsAbsent = policyValues.some((value) => value.toLowerCase() === 'true');
         matches &&= wantsAbsent === (requestValues === undefined || requestValues.length === 0);
         continue;
       }
-      const comparator = COMPARATORS[operator];
-      if (!comparator || policyValues.some((value) => value.includes('${'))) {
-        unsupported.push(comparator ? `policy variable in ${operatorText} ${key}` : `condition operator ${operatorText}`);
+      const comparator = COMPARATORS[operator]!;
+      if (policyValues.some((value) => value.includes('${'))) {
+        unsupported.push(`policy variable in ${operatorText} ${key}`);
         continue;
       }
       if (requestValues === undefined || requestValues.length === 0) {
