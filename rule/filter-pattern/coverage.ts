@@ -375,47 +375,103 @@ function alphabet(regexes: readonly Regex[]): number[] {
   });
 }
 
+type StringDomain = { pattern: Regex; excluded: Regex[] };
+
 /**
  * One string per achievable outcome of the conditions' automata among the strings of the domain (and not one of
  * the exact texts, which are candidates of their own): breadth-first over the product of the automata, so each
  * outcome comes with a shortest string. Undefined when the walk exceeds its bound.
+ *
+ * Proving that an outcome cannot occur is what costs: the walk must then visit every reachable product state, and
+ * a domain (a bucket name's 63 positions, a UUID's 36) multiplies the conditions' states. So the outcomes the
+ * conditions can take on any string are found first, over their automata alone; an outcome outside that set cannot
+ * occur within the domain either, and the walk with the domain stops once it has a witness for each of the rest.
  */
-function stringWitnesses(regexes: readonly Regex[], domain: { pattern: Regex; excluded: Regex[] } | undefined, exact: ReadonlySet<string>, seed?: string): string[] | undefined {
-  const all = [...regexes, ...(domain ? [domain.pattern, ...domain.excluded] : [])];
+function stringWitnesses(regexes: readonly Regex[], domain: StringDomain | undefined, exact: ReadonlySet<string>, seed?: string): string[] | undefined {
   const byOutcome = new Map<string, string>();
-  const wanted = 2 ** regexes.length;
+  // Beyond its bound the first walk only gives up its help: the second then looks for every outcome, as it would alone.
+  const possible = domain && regexes.length > 0 ? walkOutcomes(regexes, undefined, new Map(), new Set(), undefined) : undefined;
+  const wanted = possible ? possible.size : 2 ** regexes.length;
   // The base record's value usually settles the common case (no automaton, or all of them false) without a walk.
   if (seed !== undefined && !exact.has(seed) && (!domain || (regexTest(domain.pattern, seed) && !domain.excluded.some((regex) => regexTest(regex, seed))))) {
     byOutcome.set(regexes.map((regex) => Number(regexTest(regex, seed))).join(''), seed);
     if (byOutcome.size === wanted) return [seed];
   }
+  const found = walkOutcomes(regexes, domain, byOutcome, exact, possible && new Set(possible.keys()));
+  return found && [...found.values()];
+}
+
+/**
+ * The breadth-first walk of `stringWitnesses`: adds to `byOutcome` a shortest text for each outcome it reaches
+ * (among `possible` when given) and returns it, or undefined beyond the bound.
+ */
+function walkOutcomes(
+  regexes: readonly Regex[],
+  domain: StringDomain | undefined,
+  byOutcome: Map<string, string>,
+  exact: ReadonlySet<string>,
+  possible: ReadonlySet<string> | undefined,
+): Map<string, string> | undefined {
+  const conditions = regexes.length;
+  const wanted = possible ? possible.size : 2 ** conditions;
+  if (byOutcome.size === wanted) return byOutcome;
+  const all = [...regexes, ...(domain ? [domain.pattern, ...domain.excluded] : [])];
   const letters = alphabet(all);
   const machines = all.map(dfaOf);
+  /**
+   * Whether no continuation of a text in this product state can give an outcome not found yet: the domain can no
+   * longer accept it or an excluded value already matches, or the conditions whose automata have settled (matched
+   * for good, or past their start anchor with nothing alive) fix bits of the outcome and every possible outcome
+   * with those bits is found. Skipping such states leaves the outcomes and their witnesses as the full walk finds them.
+   */
+  const exhausted = (states: readonly number[]): boolean => {
+    if (domain) {
+      if (machines[conditions].fate(states[conditions]) === false) return true;
+      for (let i = conditions + 1; i < machines.length; i++) if (machines[i].fate(states[i]) === true) return true;
+    }
+    const fates = states.slice(0, conditions).map((state, i) => machines[i].fate(state));
+    const agrees = (outcome: string) => fates.every((fate, i) => fate === undefined || (outcome[i] === '1') === fate);
+    const open = fates.filter((fate) => fate === undefined).length;
+    if (!possible && 2 ** open > byOutcome.size) return false;
+    let needed = 0;
+    if (possible) for (const outcome of possible) needed += Number(agrees(outcome));
+    else needed = 2 ** open;
+    let found = 0;
+    for (const outcome of byOutcome.keys()) found += Number(agrees(outcome));
+    return found === needed;
+  };
   const start = machines.map(() => 0);
   const seen = new Set<string>([start.join(',')]);
   let frontier: Array<{ states: number[]; text: string }> = [{ states: start, text: '' }];
   while (frontier.length > 0) {
-    const next: typeof frontier = [];
+    const following: typeof frontier = [];
     for (const { states, text } of frontier) {
       const ends = states.map((state, i) => machines[i].accepts(state));
-      const accepted = !domain || (ends[regexes.length] && !ends.slice(regexes.length + 1).some(Boolean));
+      const accepted = !domain || (ends[conditions] && !ends.slice(conditions + 1).some(Boolean));
       if (accepted && !exact.has(text)) {
-        const outcome = ends.slice(0, regexes.length).map(Number).join('');
+        const outcome = ends.slice(0, conditions).map(Number).join('');
         if (!byOutcome.has(outcome)) byOutcome.set(outcome, text);
-        if (byOutcome.size === wanted) return [...byOutcome.values()];
+        if (byOutcome.size === wanted) return byOutcome;
       }
-      for (const letter of letters) {
-        const advanced = states.map((state, i) => machines[i].step(state, letter));
+      if (exhausted(states)) continue;
+      next: for (const letter of letters) {
+        const advanced = new Array<number>(machines.length);
+        // The domain first: a text it can no longer accept (or an excluded value it already is) leads nowhere.
+        for (let i = conditions; i < machines.length; i++) {
+          advanced[i] = machines[i].step(states[i], letter);
+          if (machines[i].fate(advanced[i]) === (i !== conditions)) continue next;
+        }
+        for (let i = 0; i < conditions; i++) advanced[i] = machines[i].step(states[i], letter);
         const key = advanced.join(',');
         if (seen.has(key)) continue;
         if (seen.size >= MAX_AUTOMATON_STATES) return undefined;
         seen.add(key);
-        next.push({ states: advanced, text: text + String.fromCodePoint(letter) });
+        following.push({ states: advanced, text: text + String.fromCodePoint(letter) });
       }
     }
-    frontier = next;
+    frontier = following;
   }
-  return [...byOutcome.values()];
+  return byOutcome;
 }
 
 function numberWitnesses(conditions: readonly JsonCondition[], range?: { min: number; max: number }): number[] {

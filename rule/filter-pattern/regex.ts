@@ -257,9 +257,12 @@ export class RegexSearch {
   /** entries[k]: ascending entry positions of atom k, live from heads[k] on. */
   private entries: number[][];
   private heads: number[];
+  /** Every branch begins with ^, so once past the start no new attempt can begin. */
+  private readonly startAnchored: boolean;
 
   constructor(readonly regex: Regex) {
     this.items = regex.branches.flatMap((branch) => [...branch, null]);
+    this.startAnchored = regex.branches.every((branch) => branch[0]?.kind === 'anchor' && branch[0].at === 'start');
     this.entries = this.items.map(() => []);
     this.heads = this.items.map(() => 0);
     this.settle(false);
@@ -275,6 +278,17 @@ export class RegexSearch {
     const probe = this.clone();
     probe.settle(true);
     return probe.found;
+  }
+
+  /**
+   * What every continuation of the text read so far will do: true when it already contains a match, false when no
+   * attempt is alive and none can begin (past the start of a start-anchored expression), undefined otherwise.
+   */
+  settled(): boolean | undefined {
+    if (this.found) return true;
+    if (this.position === 0 || !this.startAnchored) return undefined;
+    for (let k = 0; k < this.entries.length; k++) if (this.entries[k].length > this.heads[k]) return undefined;
+    return false;
   }
 
   /** Consume one character (a code point). */
@@ -347,6 +361,7 @@ export class RegexSearch {
     }
     copy.regex = this.regex;
     copy.items = this.items;
+    copy.startAnchored = this.startAnchored;
     copy.position = this.position;
     copy.found = this.found;
     copy.entries = entries;
@@ -389,6 +404,7 @@ export class LazyDfa {
   private readonly ids = new Map<string, number>();
   private readonly transitions: Array<Map<number, number>> = [];
   private readonly accepting: boolean[] = [];
+  private readonly fates: Array<boolean | undefined> = [];
 
   constructor(regex: Regex) {
     this.intern(new RegexSearch(regex));
@@ -401,6 +417,11 @@ export class LazyDfa {
   /** Whether the text that led to `state` contains a match. */
   accepts(state: number): boolean {
     return this.accepting[state];
+  }
+
+  /** Whether every text through `state` matches (true), none does (false), or it depends on the rest (undefined). */
+  fate(state: number): boolean | undefined {
+    return this.fates[state];
   }
 
   step(state: number, code: number): number {
@@ -422,6 +443,7 @@ export class LazyDfa {
       this.ids.set(key, id);
       this.transitions.push(new Map());
       this.accepting.push(search.matchedAtEnd());
+      this.fates.push(search.settled());
     }
     return id;
   }
