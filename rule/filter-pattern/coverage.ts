@@ -1,8 +1,8 @@
-import { ruleFor, type FieldRule, type RecordSpace, type ValueDomain } from '../events/record-space';
+import { ANY_TEXT, ruleFor, type FieldRule, type RecordSpace, type ValueDomain } from '../events/record-space';
 import { ABSENT, stringValueRegex, testNode, type JsonNode } from './match';
 import type { JsonCondition, JsonExpression } from './parse';
 import type { Readings } from './readings';
-import { dfaOf, parseRegex, regexTest, type Regex } from './regex';
+import { dfaOf, parseRegex, regexTest, setHas, type CharSet, type Regex } from './regex';
 
 /**
  * Does some record of a space make a JSON pattern true (or false)? Decided exactly over the space's varying fields
@@ -256,17 +256,27 @@ function compiledDomain(domain: Extract<ValueDomain, { kind: 'string' }>): { pat
   return compiled;
 }
 
-/** The same conditions on the same kind of field recur for every event and space, and across patterns: compute once. */
+/**
+ * The same conditions on the same kind of field recur for every event and space, and across patterns: compute once.
+ * A walk that exceeded its bound is remembered too, or every event would pay for it again.
+ */
 const OUTCOME_CACHE_SIZE = 1_024;
-const outcomeCache = new Map<string, Outcome[]>();
+const outcomeCache = new Map<string, Outcome[] | TooComplexError>();
 
 function slotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings): Outcome[] {
   const key = JSON.stringify([slot.rule.domain, slot.rule.presence, slot.conditions.map((condition) => condition.text), baseValue === ABSENT ? '\u0000absent' : baseValue, readings]);
-  const cached = outcomeCache.get(key);
-  if (cached) return cached;
-  const outcomes = computeSlotOutcomes(slot, baseValue, readings);
-  if (outcomeCache.size >= OUTCOME_CACHE_SIZE) outcomeCache.delete(outcomeCache.keys().next().value!);
-  outcomeCache.set(key, outcomes);
+  let outcomes = outcomeCache.get(key);
+  if (!outcomes) {
+    try {
+      outcomes = computeSlotOutcomes(slot, baseValue, readings);
+    } catch (error) {
+      if (!(error instanceof TooComplexError)) throw error;
+      outcomes = error;
+    }
+    if (outcomeCache.size >= OUTCOME_CACHE_SIZE) outcomeCache.delete(outcomeCache.keys().next().value!);
+    outcomeCache.set(key, outcomes);
+  }
+  if (outcomes instanceof TooComplexError) throw outcomes;
   return outcomes;
 }
 
@@ -389,21 +399,41 @@ type StringDomain = { pattern: Regex; excluded: Regex[] };
  */
 function stringWitnesses(regexes: readonly Regex[], domain: StringDomain | undefined, exact: ReadonlySet<string>, seed?: string): string[] | undefined {
   const byOutcome = new Map<string, string>();
-  // Beyond its bound the first walk only gives up its help: the second then looks for every outcome, as it would alone.
-  const possible = domain && regexes.length > 0 ? walkOutcomes(regexes, undefined, new Map(), new Set(), undefined) : undefined;
+  // A domain of any text restricts nothing, so the first walk would repeat the second. Beyond its bound (a quarter of
+  // the second's) the first walk only gives up its help: the second then looks for every outcome, as it would alone.
+  const restricts = domain && (domain.pattern.source !== ANY_TEXT || domain.excluded.length > 0);
+  const possible = restricts && regexes.length > 0 ? walkOutcomes(regexes, undefined, new Map(), new Set(), undefined, MAX_AUTOMATON_STATES / 4) : undefined;
   const wanted = possible ? possible.size : 2 ** regexes.length;
-  // The base record's value usually settles the common case (no automaton, or all of them false) without a walk.
-  if (seed !== undefined && !exact.has(seed) && (!domain || (regexTest(domain.pattern, seed) && !domain.excluded.some((regex) => regexTest(regex, seed))))) {
-    byOutcome.set(regexes.map((regex) => Number(regexTest(regex, seed))).join(''), seed);
-    if (byOutcome.size === wanted) return [seed];
+  // The base record's value usually settles the common case (no automaton, or all of them false), and a shortest
+  // match of each automaton the case of one condition, without a walk (a match can lie deep in a large automaton).
+  for (const text of [...(seed === undefined ? [] : [seed]), ...regexes.map(shortestMatch)]) {
+    if (text === undefined || exact.has(text) || (domain && (!regexTest(domain.pattern, text) || domain.excluded.some((regex) => regexTest(regex, text))))) continue;
+    const outcome = regexes.map((regex) => Number(regexTest(regex, text))).join('');
+    if (!byOutcome.has(outcome) && (!possible || possible.has(outcome))) byOutcome.set(outcome, text);
+    if (byOutcome.size === wanted) return [...byOutcome.values()];
   }
-  const found = walkOutcomes(regexes, domain, byOutcome, exact, possible && new Set(possible.keys()));
+  const found = walkOutcomes(regexes, domain, byOutcome, exact, possible && new Set(possible.keys()), MAX_AUTOMATON_STATES);
   return found && [...found.values()];
+}
+
+/** A shortest text the regex matches, built from its shortest branch (checked by the caller, never trusted). */
+function shortestMatch(regex: Regex): string | undefined {
+  const texts = regex.branches.map((branch) =>
+    branch.map((item) => (item.kind === 'atom' ? String.fromCodePoint(memberOf(item.set)).repeat(item.min) : '')).join(''),
+  );
+  return texts.sort((a, b) => a.length - b.length)[0];
+}
+
+/** A readable member of a character set. */
+function memberOf(set: CharSet): number {
+  for (const preferred of [0x7a, 0x61, 0x30, 0x2d, 0x20]) if (setHas(set, preferred)) return preferred;
+  if (!set.negated) return set.ranges[0]?.[0] ?? 0x7a;
+  for (let code = 0x21; ; code++) if (setHas(set, code)) return code;
 }
 
 /**
  * The breadth-first walk of `stringWitnesses`: adds to `byOutcome` a shortest text for each outcome it reaches
- * (among `possible` when given) and returns it, or undefined beyond the bound.
+ * (among `possible` when given) and returns it, or undefined beyond `bound` product states.
  */
 function walkOutcomes(
   regexes: readonly Regex[],
@@ -411,6 +441,7 @@ function walkOutcomes(
   byOutcome: Map<string, string>,
   exact: ReadonlySet<string>,
   possible: ReadonlySet<string> | undefined,
+  bound: number,
 ): Map<string, string> | undefined {
   const conditions = regexes.length;
   const wanted = possible ? possible.size : 2 ** conditions;
@@ -464,7 +495,7 @@ function walkOutcomes(
         for (let i = 0; i < conditions; i++) advanced[i] = machines[i].step(states[i], letter);
         const key = advanced.join(',');
         if (seen.has(key)) continue;
-        if (seen.size >= MAX_AUTOMATON_STATES) return undefined;
+        if (seen.size >= bound) return undefined;
         seen.add(key);
         following.push({ states: advanced, text: text + String.fromCodePoint(letter) });
       }
