@@ -32,8 +32,9 @@ function nestedUpTo1024(core: string, clause: (i: number) => string): string {
  * OR of ANDs over shared fields (the search cannot split it), many exact event names, and the adversarial shapes
  * built against the faster analysis: outcomes a constrained field cannot take (suffixes that exclude each other,
  * on bucket names), the two regular expressions a pattern may hold written to blow up an automaton or to count
- * positions, IS/NOT EXISTS mixed with wildcards over optional fields, deep alternating nesting, and long
- * space-delimited and term patterns.
+ * positions, IS/NOT EXISTS mixed with wildcards over optional fields, deep alternating nesting, a standalone
+ * regex of hundreds of atoms or large counts (matched against every record variant), and long space-delimited
+ * and term patterns.
  */
 const WORST_PATTERNS: Array<[string, (seed: number) => string]> = [
   [
@@ -67,6 +68,11 @@ const WORST_PATTERNS: Array<[string, (seed: number) => string]> = [
       upTo1024(`{ ${EITHER}`, (i) => ` && ($.${['addendum', 'vpcEndpointId', 'userAgent', 'sessionCredentialFromConsole', 'edgeDeviceDetails', 'userIdentity.arn'][i % 6]} NOT EXISTS || $.${VARYING[i % 9]} != "*${seed}${i}*")`, ' }'),
   ],
   ['alternating OR/AND nesting, as deep as fits', (seed) => nestedUpTo1024(`$.eventName = PutBucketPolicy${seed}`, (i) => `$.${VARYING[i % 9]} != "*${i}*"`)],
+  ['standalone regex of ~500 alternating stars (a*b*a*…)', (seed) => upTo1024('%', (i) => (i % 2 ? 'b*' : 'a*'), `PutBucket${seed}%`)],
+  ['standalone regex with two 1,000-counts', (seed) => `%[a-z"]{1,1000}PutBucketPolicy${seed}|[0-9:]{1,1000}DeleteBucketPolicy${seed}%`],
+  ['space-delimited, ~40 fields each with a wildcard exclusion', (seed) => upTo1024(`[w1, w2, w3=PutBucketPolicy${seed}`, (i) => `, w${i + 4}!="*${seed}k${i}*"`, ']')],
+  ['space-delimited, one field under a long OR', (seed) => upTo1024(`[w1, w2 = PutBucketPolicy || w2 = "*${seed}"`, (i) => ` || w2 != "*${i}${seed}*"`, ', w3]')],
+  ['term pattern with ~90 excluded terms', (seed) => upTo1024('PutBucketPolicy', (i) => ` -"x${seed}y${i}"`, '')],
 ];
 
 /** Engine throughput and worst cases (issue 2, issue 6 §4, issue 15 point 6). */

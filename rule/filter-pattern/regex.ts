@@ -374,18 +374,41 @@ export class RegexSearch {
     if (this.found) return 'found';
     const t = this.position;
     // Past its minimum, how long an unbounded atom has run no longer matters: cap it, so the states stay finite.
-    return `${t === 0 ? 's' : 'm'}|${this.entries
-      .map((list, k) => {
-        const item = this.items[k];
-        const cap = item && item.kind === 'atom' && item.max === Infinity ? item.min : Infinity;
-        return list.slice(this.heads[k]).map((e) => Math.min(t - e, cap)).join(',');
-      })
-      .join(';')}`;
+    // Built in one pass: expressions of hundreds of atoms make a key per state of their machine.
+    let key = t === 0 ? 's|' : 'm|';
+    for (let k = 0; k < this.entries.length; k++) {
+      const list = this.entries[k];
+      const item = this.items[k];
+      const cap = item && item.kind === 'atom' && item.max === Infinity ? item.min : Infinity;
+      for (let j = this.heads[k]; j < list.length; j++) key += `${j > this.heads[k] ? ',' : ''}${Math.min(t - list[j], cap)}`;
+      key += ';';
+    }
+    return key;
   }
 }
 
-/** Unanchored search: does `text` contain a match? Linear in the text length. */
+/**
+ * Unanchored search: does `text` contain a match? Linear in the text length. The same expressions run over many
+ * similar texts (every record an analysis tries), so the search runs on the expression's state machine, built as
+ * texts need it: a character then costs one lookup instead of a pass over every atom. An expression whose
+ * machine has grown past its bound (repeat counts make a state per position) is searched directly.
+ */
+const MAX_MATCHING_STATES = 2_000;
+
 export function regexTest(regex: Regex, text: string): boolean {
+  const dfa = dfaOf(regex);
+  if (dfa.size >= MAX_MATCHING_STATES) return searchTest(regex, text);
+  let state = 0;
+  for (const ch of text) {
+    if (dfa.size >= MAX_MATCHING_STATES) return searchTest(regex, text);
+    state = dfa.step(state, ch.codePointAt(0)!);
+    const fate = dfa.fate(state);
+    if (fate !== undefined) return fate;
+  }
+  return dfa.accepts(state);
+}
+
+function searchTest(regex: Regex, text: string): boolean {
   const search = new RegexSearch(regex);
   for (const ch of text) {
     search.advance(ch.codePointAt(0)!);

@@ -77,4 +77,20 @@ describe('the linear-time regex search agrees with a backtracking engine on the 
       { numRuns: RUNS * 2 },
     );
   });
+
+  test('same verdicts when one expression searches many texts (its state machine is reused and grows)', () => {
+    fc.assert(
+      fc.property(source, fc.array(text, { minLength: 2, maxLength: 20 }), (body, inputs) => {
+        const regex = parseRegex(body, 1);
+        for (const input of inputs) expect(regexTest(regex, input)).toBe(new RegExp(body, 's').test(input));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('same verdicts past the state machine bound (a state per counted position), where the search runs directly', () => {
+    const regex = parseRegex('a{1,1000}b|c{1000}', 1);
+    const texts = ['a'.repeat(2500) + 'b', 'a'.repeat(2500), 'c'.repeat(999), 'c'.repeat(1000), 'c'.repeat(2500), 'xab', 'b'];
+    for (const input of [...texts, ...texts]) expect(regexTest(regex, input)).toBe(/a{1,1000}b|c{1000}/s.test(input));
+  });
 });
