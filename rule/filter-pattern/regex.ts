@@ -390,14 +390,22 @@ export class RegexSearch {
 /**
  * Unanchored search: does `text` contain a match? Linear in the text length. The same expressions run over many
  * similar texts (every record an analysis tries), so the search runs on the expression's state machine, built as
- * texts need it: a character then costs one lookup instead of a pass over every atom. An expression whose
- * machine has grown past its bound (repeat counts make a state per position) is searched directly.
+ * texts need it: a character then costs one lookup instead of a pass over every atom. Large repeat counts make a
+ * state per counted position, each as costly as the count: such expressions, and any whose machine has grown past
+ * its bound, are searched directly.
  */
 const MAX_MATCHING_STATES = 2_000;
+const MAX_MACHINE_COUNT = 16;
+const countsFit = new WeakMap<Regex, boolean>();
 
 export function regexTest(regex: Regex, text: string): boolean {
-  const dfa = dfaOf(regex);
-  if (dfa.size >= MAX_MATCHING_STATES) return searchTest(regex, text);
+  let fits = countsFit.get(regex);
+  if (fits === undefined) {
+    fits = regex.branches.every((branch) => branch.every((item) => item.kind === 'anchor' || item.max === Infinity || item.max <= MAX_MACHINE_COUNT));
+    countsFit.set(regex, fits);
+  }
+  const dfa = fits ? dfaOf(regex) : undefined;
+  if (!dfa || dfa.size >= MAX_MATCHING_STATES) return searchTest(regex, text);
   let state = 0;
   for (const ch of text) {
     if (dfa.size >= MAX_MATCHING_STATES) return searchTest(regex, text);

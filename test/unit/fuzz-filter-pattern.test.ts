@@ -88,9 +88,16 @@ describe('the linear-time regex search agrees with a backtracking engine on the 
     );
   });
 
-  test('same verdicts past the state machine bound (a state per counted position), where the search runs directly', () => {
-    const regex = parseRegex('a{1,1000}b|c{1000}', 1);
-    const texts = ['a'.repeat(2500) + 'b', 'a'.repeat(2500), 'c'.repeat(999), 'c'.repeat(1000), 'c'.repeat(2500), 'xab', 'b'];
-    for (const input of [...texts, ...texts]) expect(regexTest(regex, input)).toBe(/a{1,1000}b|c{1000}/s.test(input));
+  test('same verdicts past the state machine bound, and with large counts, where the search runs directly', () => {
+    // a.{15}c remembers where each of the last 16 a's was: a state per subset, far past the machine's bound.
+    let seed = 7;
+    const letters = (length: number) => Array.from({ length }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 3 === 0 ? 'a' : 'b')).join('');
+    const exploding = parseRegex('a.{15}c|b{16}c', 1);
+    for (const input of [letters(3000), `${letters(3000)}c`, letters(20) + 'c', 'b'.repeat(16) + 'c', 'b'.repeat(15) + 'c']) {
+      expect(regexTest(exploding, input)).toBe(/a.{15}c|b{16}c/s.test(input));
+    }
+    const counted = parseRegex('a{1,1000}b|c{1000}', 1);
+    for (const input of ['a'.repeat(2500) + 'b', 'a'.repeat(2500), 'c'.repeat(999), 'c'.repeat(1000), 'xab', 'b']) {
+      expect(regexTest(counted, input)).toBe(/a{1,1000}b|c{1000}/s.test(input));
+    }
   });
-});
