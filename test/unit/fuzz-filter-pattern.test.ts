@@ -101,3 +101,4 @@ describe('the linear-time regex search agrees with a backtracking engine on the 
       expect(regexTest(counted, input)).toBe(/a{1,1000}b|c{1000}/s.test(input));
     }
   });
+});
