@@ -406,7 +406,7 @@ function stringWitnesses(regexes: readonly Regex[], domain: StringDomain | undef
   const wanted = possible ? possible.size : 2 ** regexes.length;
   // The base record's value usually settles the common case (no automaton, or all of them false), and a shortest
   // match of each automaton the case of one condition, without a walk (a match can lie deep in a large automaton).
-  for (const text of [...(seed === undefined ? [] : [seed]), ...regexes.map(shortestMatch)]) {
+  for (const text of [...(seed === undefined ? [] : [seed]), ...regexes.map(shortestBranchText)]) {
     if (text === undefined || exact.has(text) || (domain && (!regexTest(domain.pattern, text) || domain.excluded.some((regex) => regexTest(regex, text))))) continue;
     const outcome = regexes.map((regex) => Number(regexTest(regex, text))).join('');
     if (!byOutcome.has(outcome) && (!possible || possible.has(outcome))) byOutcome.set(outcome, text);
@@ -417,7 +417,7 @@ function stringWitnesses(regexes: readonly Regex[], domain: StringDomain | undef
 }
 
 /** A shortest text the regex matches, built from its shortest branch (checked by the caller, never trusted). */
-function shortestMatch(regex: Regex): string | undefined {
+function shortestBranchText(regex: Regex): string | undefined {
   const texts = regex.branches.map((branch) =>
     branch.map((item) => (item.kind === 'atom' ? String.fromCodePoint(memberOf(item.set)).repeat(item.min) : '')).join(''),
   );
