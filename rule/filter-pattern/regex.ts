@@ -390,25 +390,20 @@ export class RegexSearch {
 /**
  * Unanchored search: does `text` contain a match? Linear in the text length. The same expressions run over many
  * similar texts (every record an analysis tries), so the search runs on the expression's state machine, built as
- * texts need it: a character then costs one lookup instead of a pass over every atom. Large repeat counts make a
- * state per counted position, each as costly as the count: such expressions, and any whose machine has grown past
- * its bound, are searched directly.
+ * texts need it: a character then costs one lookup instead of a pass over every atom. Once the machine has grown
+ * past its bound — in states, or in the size of their descriptions (a large repeat count makes a state per counted
+ * position, each as large as the count) — the expression is searched directly.
  */
 const MAX_MATCHING_STATES = 2_000;
-const MAX_MACHINE_COUNT = 16;
-const countsFit = new WeakMap<Regex, boolean>();
+const MAX_MATCHING_KEY_CHARACTERS = 200_000;
 
 export function regexTest(regex: Regex, text: string): boolean {
-  let fits = countsFit.get(regex);
-  if (fits === undefined) {
-    fits = regex.branches.every((branch) => branch.every((item) => item.kind === 'anchor' || item.max === Infinity || item.max <= MAX_MACHINE_COUNT));
-    countsFit.set(regex, fits);
-  }
-  const dfa = fits ? dfaOf(regex) : undefined;
-  if (!dfa || dfa.size >= MAX_MATCHING_STATES) return searchTest(regex, text);
+  const dfa = dfaOf(regex);
+  const outgrown = () => dfa.size >= MAX_MATCHING_STATES || dfa.keyCharacters >= MAX_MATCHING_KEY_CHARACTERS;
+  if (outgrown()) return searchTest(regex, text);
   let state = 0;
   for (const ch of text) {
-    if (dfa.size >= MAX_MATCHING_STATES) return searchTest(regex, text);
+    if (outgrown()) return searchTest(regex, text);
     state = dfa.step(state, ch.codePointAt(0)!);
     const fate = dfa.fate(state);
     if (fate !== undefined) return fate;
@@ -436,6 +431,8 @@ export class LazyDfa {
   private readonly transitions: Array<Map<number, number>> = [];
   private readonly accepting: boolean[] = [];
   private readonly fates: Array<boolean | undefined> = [];
+  /** The summed length of the states' keys: what building the machine has cost so far. */
+  keyCharacters = 0;
 
   constructor(regex: Regex) {
     this.intern(new RegexSearch(regex));
@@ -472,6 +469,7 @@ export class LazyDfa {
       id = this.states.length;
       this.states.push(search);
       this.ids.set(key, id);
+      this.keyCharacters += key.length;
       this.transitions.push(new Map());
       this.accepting.push(search.matchedAtEnd());
       this.fates.push(search.settled());

@@ -88,7 +88,7 @@ describe('the linear-time regex search agrees with a backtracking engine on the 
     );
   });
 
-  test('same verdicts past the state machine bound, and with large counts, where the search runs directly', () => {
+  test('same verdicts past the state machine bounds (many states; states as large as a count), where the search runs directly', () => {
     // a.{15}c remembers where each of the last 16 a's was: a state per subset, far past the machine's bound.
     let seed = 7;
     const letters = (length: number) => Array.from({ length }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 3 === 0 ? 'a' : 'b')).join('');
