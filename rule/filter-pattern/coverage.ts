@@ -409,7 +409,7 @@ function stringWitnesses(regexes: readonly Regex[], domain: StringDomain | undef
   for (const text of [...(seed === undefined ? [] : [seed]), ...regexes.map(shortestBranchText)]) {
     if (text === undefined || exact.has(text) || (domain && (!regexTest(domain.pattern, text) || domain.excluded.some((regex) => regexTest(regex, text))))) continue;
     const outcome = regexes.map((regex) => Number(regexTest(regex, text))).join('');
-    if (!byOutcome.has(outcome) && (!possible || possible.has(outcome))) byOutcome.set(outcome, text);
+    if (!byOutcome.has(outcome)) byOutcome.set(outcome, text);
     if (byOutcome.size === wanted) return [...byOutcome.values()];
   }
   const found = walkOutcomes(regexes, domain, byOutcome, exact, possible && new Set(possible.keys()), MAX_AUTOMATON_STATES);
@@ -450,16 +450,12 @@ function walkOutcomes(
   const letters = alphabet(all);
   const machines = all.map(dfaOf);
   /**
-   * Whether no continuation of a text in this product state can give an outcome not found yet: the domain can no
-   * longer accept it or an excluded value already matches, or the conditions whose automata have settled (matched
-   * for good, or past their start anchor with nothing alive) fix bits of the outcome and every possible outcome
-   * with those bits is found. Skipping such states leaves the outcomes and their witnesses as the full walk finds them.
+   * Whether no continuation of a text in this product state can give an outcome not found yet: the conditions whose
+   * automata have settled (matched for good, or past their start anchor with nothing alive) fix bits of the outcome,
+   * and every possible outcome with those bits is found. Skipping such states (and those the domain can no longer
+   * accept, below) leaves the outcomes the full walk finds.
    */
   const exhausted = (states: readonly number[]): boolean => {
-    if (domain) {
-      if (machines[conditions].fate(states[conditions]) === false) return true;
-      for (let i = conditions + 1; i < machines.length; i++) if (machines[i].fate(states[i]) === true) return true;
-    }
     const fates = states.slice(0, conditions).map((state, i) => machines[i].fate(state));
     const agrees = (outcome: string) => fates.every((fate, i) => fate === undefined || (outcome[i] === '1') === fate);
     const open = fates.filter((fate) => fate === undefined).length;
