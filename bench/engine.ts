@@ -16,10 +16,25 @@ function upTo1024(head: string, clause: (i: number) => string, tail: string): st
   return pattern + tail;
 }
 
+/** Nests `clause(i)` around `core`, alternating OR and AND, as deep as 1,024 characters allow. */
+function nestedUpTo1024(core: string, clause: (i: number) => string): string {
+  let expression = core;
+  for (let i = 0; ; i++) {
+    const wider = `(${expression} ${i % 2 ? '&&' : '||'} ${clause(i)})`;
+    if (wider.length + 4 > 1024) return `{ ${expression} }`;
+    expression = wider;
+  }
+}
+
 /**
  * The shapes that cost the analysis most (issue 15 point 6), each a valid pattern of up to 1,024 characters:
  * many varying fields tied together, one field under many wildcard conditions (a large automaton product), an
- * OR of ANDs over shared fields (the search cannot split it), and many exact event names.
+ * OR of ANDs over shared fields (the search cannot split it), many exact event names, and the adversarial shapes
+ * built against the faster analysis: outcomes a constrained field cannot take (suffixes that exclude each other,
+ * on bucket names), the two regular expressions a pattern may hold written to blow up an automaton or to count
+ * positions, IS/NOT EXISTS mixed with wildcards over optional fields, deep alternating nesting, a standalone
+ * regex of hundreds of atoms or large counts (matched against every record variant), and long space-delimited
+ * and term patterns.
  */
 const WORST_PATTERNS: Array<[string, (seed: number) => string]> = [
   [
@@ -32,6 +47,32 @@ const WORST_PATTERNS: Array<[string, (seed: number) => string]> = [
     (seed) => upTo1024(`{ ${EITHER} && ($.userAgent = "z${seed}"`, (i) => ` || ($.userAgent != "*${i}${seed}" && $.awsRegion != "*-${i % 10}" && $.sourceIPAddress != "${i}.*")`, ') }'),
   ],
   ['many exact event names', (seed) => upTo1024(`{ $.eventSource = s3.amazonaws.com && ($.eventName = PutBucketPolicy || $.eventName = DeleteBucketPolicy`, (i) => ` || $.eventName = Put${seed}X${i}`, ') }')],
+  ['bucket-name suffixes that exclude each other', (seed) => upTo1024(`{ ${EITHER}`, (i) => ` && $.requestParameters.bucketName != "*${seed}-${i}"`, ' }')],
+  ['OR of suffixes over nine fields', (seed) => upTo1024(`{ ${EITHER} && ($.awsRegion = x${seed}`, (i) => ` || $.${VARYING[i % 9]} = "*${seed}${i}"`, ') }')],
+  [
+    'two exploding regexes (x.{14}y) and suffixes',
+    (seed) => upTo1024(`{ ${EITHER} && $.userAgent != %a${seed}.{14}b% && $.requestParameters.bucketName != %x.{14}${seed}%`, (i) => ` && $.${VARYING[i % 9]} != "*${seed}${i}"`, ' }'),
+  ],
+  [
+    'two counting regexes tied to wildcards',
+    (seed) =>
+      upTo1024(
+        `{ ${EITHER} && $.requestParameters.bucketName != %^[a-z0-9]{1,30}\\.[0-9]{2,9}${seed}$% && $.eventID != %[a-f]{3,20}${seed}%`,
+        (i) => ` && ($.requestParameters.bucketName != "*${i}*" || $.eventID = "*${seed}${i}")`,
+        ' }',
+      ),
+  ],
+  [
+    'IS/NOT EXISTS over optional fields mixed with wildcards',
+    (seed) =>
+      upTo1024(`{ ${EITHER}`, (i) => ` && ($.${['addendum', 'vpcEndpointId', 'userAgent', 'sessionCredentialFromConsole', 'edgeDeviceDetails', 'userIdentity.arn'][i % 6]} NOT EXISTS || $.${VARYING[i % 9]} != "*${seed}${i}*")`, ' }'),
+  ],
+  ['alternating OR/AND nesting, as deep as fits', (seed) => nestedUpTo1024(`$.eventName = PutBucketPolicy${seed}`, (i) => `$.${VARYING[i % 9]} != "*${i}*"`)],
+  ['standalone regex of ~500 alternating stars (a*b*a*…)', (seed) => upTo1024('%', (i) => (i % 2 ? 'b*' : 'a*'), `PutBucket${seed}%`)],
+  ['standalone regex with two 1,000-counts', (seed) => `%[a-z"]{1,1000}PutBucketPolicy${seed}|[0-9:]{1,1000}DeleteBucketPolicy${seed}%`],
+  ['space-delimited, ~40 fields each with a wildcard exclusion', (seed) => upTo1024(`[w1, w2, w3=PutBucketPolicy${seed}`, (i) => `, w${i + 4}!="*${seed}k${i}*"`, ']')],
+  ['space-delimited, one field under a long OR', (seed) => upTo1024(`[w1, w2 = PutBucketPolicy || w2 = "*${seed}"`, (i) => ` || w2 != "*${i}${seed}*"`, ', w3]')],
+  ['term pattern with ~90 excluded terms', (seed) => upTo1024('PutBucketPolicy', (i) => ` -"x${seed}y${i}"`, '')],
 ];
 
 /** Engine throughput and worst cases (issue 2, issue 6 §4, issue 15 point 6). */

@@ -55,7 +55,8 @@ const SOURCE_IP = '^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$|^[0-9a-f]{0,4}:[0
 const PRINCIPAL_ARN = '^arn:aws[a-z\\-]*:iam::\\d{12}:[A-Za-z0-9+=,.@_/\\-]+$|^arn:aws[a-z\\-]*:sts::\\d{12}:[A-Za-z0-9+=,.@_/\\-]+$';
 const IDENTITY_TYPES = ['Root', 'IAMUser', 'AssumedRole', 'Role', 'FederatedUser', 'AWSAccount', 'AWSService', 'IdentityCenterUser', 'Directory', 'SAMLUser', 'WebIdentityUser', 'Unknown'];
 const oneOf = (values: readonly string[]) => values.map((value) => `^${value.replace(/[.\\]/g, '\\$&')}$`).join('|');
-const ANY_TEXT = '^.*$';
+/** Any text at all (caller-controlled headers and messages). */
+export const ANY_TEXT = '^.*$';
 
 const string = (pattern: string, excluded?: string[]): ValueDomain => ({ kind: 'string', pattern, ...(excluded ? { excluded } : {}) });
 const OPEN: ValueDomain = { kind: 'open' };

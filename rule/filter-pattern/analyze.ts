@@ -6,7 +6,7 @@ import { FilterPatternError } from './errors';
 import { ABSENT, evaluateJson, matchEvent, type JsonNode } from './match';
 import { parseFilterPattern, parseSelector, type FilterPattern, type JsonExpression } from './parse';
 import { DEFAULT_READINGS, type Readings } from './readings';
-import { RegexSearch, type Regex } from './regex';
+import { dfaOf, type Regex } from './regex';
 
 /**
  * Coverage analysis: does a filter pattern fire on every successful record of each required S3 change event,
@@ -379,20 +379,20 @@ function mentionText(pattern: FilterPattern): string | undefined {
 }
 
 function shortestMatch(regex: Regex): string | undefined {
-  let frontier: Array<{ search: RegexSearch; text: string }> = [{ search: new RegexSearch(regex), text: '' }];
-  const seen = new Set<string>([frontier[0].search.key()]);
+  // On the expression's state machine, which matching the records has already built in part.
+  const dfa = dfaOf(regex);
+  let frontier: Array<{ state: number; text: string }> = [{ state: 0, text: '' }];
+  const seen = new Set<number>([0]);
   const letters = [...new Set(regex.branches.flat().flatMap((item) => (item.kind === 'atom' ? item.set.ranges.map(([lo]) => lo) : [])).concat([0x61]))];
   while (frontier.length > 0 && seen.size < 2_000) {
     const next: typeof frontier = [];
-    for (const { search, text } of frontier) {
-      if (search.matchedAtEnd()) return text;
+    for (const { state, text } of frontier) {
+      if (dfa.accepts(state)) return text;
       for (const letter of letters) {
-        const copy = search.clone();
-        copy.advance(letter);
-        const key = copy.key();
-        if (seen.has(key)) continue;
-        seen.add(key);
-        next.push({ search: copy, text: text + String.fromCodePoint(letter) });
+        const stepped = dfa.step(state, letter);
+        if (seen.has(stepped)) continue;
+        seen.add(stepped);
+        next.push({ state: stepped, text: text + String.fromCodePoint(letter) });
       }
     }
     frontier = next;

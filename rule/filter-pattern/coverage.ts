@@ -1,8 +1,8 @@
-import { ruleFor, type FieldRule, type RecordSpace, type ValueDomain } from '../events/record-space';
+import { ANY_TEXT, ruleFor, type FieldRule, type RecordSpace, type ValueDomain } from '../events/record-space';
 import { ABSENT, stringValueRegex, testNode, type JsonNode } from './match';
 import type { JsonCondition, JsonExpression } from './parse';
 import type { Readings } from './readings';
-import { dfaOf, parseRegex, regexTest, type Regex } from './regex';
+import { dfaOf, parseRegex, regexTest, setHas, type CharSet, type Regex } from './regex';
 
 /**
  * Does some record of a space make a JSON pattern true (or false)? Decided exactly over the space's varying fields
@@ -256,17 +256,27 @@ function compiledDomain(domain: Extract<ValueDomain, { kind: 'string' }>): { pat
   return compiled;
 }
 
-/** The same conditions on the same kind of field recur for every event and space, and across patterns: compute once. */
+/**
+ * The same conditions on the same kind of field recur for every event and space, and across patterns: compute once.
+ * A walk that exceeded its bound is remembered too, or every event would pay for it again.
+ */
 const OUTCOME_CACHE_SIZE = 1_024;
-const outcomeCache = new Map<string, Outcome[]>();
+const outcomeCache = new Map<string, Outcome[] | TooComplexError>();
 
 function slotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings): Outcome[] {
   const key = JSON.stringify([slot.rule.domain, slot.rule.presence, slot.conditions.map((condition) => condition.text), baseValue === ABSENT ? '\u0000absent' : baseValue, readings]);
-  const cached = outcomeCache.get(key);
-  if (cached) return cached;
-  const outcomes = computeSlotOutcomes(slot, baseValue, readings);
-  if (outcomeCache.size >= OUTCOME_CACHE_SIZE) outcomeCache.delete(outcomeCache.keys().next().value!);
-  outcomeCache.set(key, outcomes);
+  let outcomes = outcomeCache.get(key);
+  if (!outcomes) {
+    try {
+      outcomes = computeSlotOutcomes(slot, baseValue, readings);
+    } catch (error) {
+      if (!(error instanceof TooComplexError)) throw error;
+      outcomes = error;
+    }
+    if (outcomeCache.size >= OUTCOME_CACHE_SIZE) outcomeCache.delete(outcomeCache.keys().next().value!);
+    outcomeCache.set(key, outcomes);
+  }
+  if (outcomes instanceof TooComplexError) throw outcomes;
   return outcomes;
 }
 
@@ -375,47 +385,120 @@ function alphabet(regexes: readonly Regex[]): number[] {
   });
 }
 
+type StringDomain = { pattern: Regex; excluded: Regex[] };
+
 /**
  * One string per achievable outcome of the conditions' automata among the strings of the domain (and not one of
  * the exact texts, which are candidates of their own): breadth-first over the product of the automata, so each
  * outcome comes with a shortest string. Undefined when the walk exceeds its bound.
+ *
+ * Proving that an outcome cannot occur is what costs: the walk must then visit every reachable product state, and
+ * a domain (a bucket name's 63 positions, a UUID's 36) multiplies the conditions' states. So the outcomes the
+ * conditions can take on any string are found first, over their automata alone; an outcome outside that set cannot
+ * occur within the domain either, and the walk with the domain stops once it has a witness for each of the rest.
  */
-function stringWitnesses(regexes: readonly Regex[], domain: { pattern: Regex; excluded: Regex[] } | undefined, exact: ReadonlySet<string>, seed?: string): string[] | undefined {
-  const all = [...regexes, ...(domain ? [domain.pattern, ...domain.excluded] : [])];
+function stringWitnesses(regexes: readonly Regex[], domain: StringDomain | undefined, exact: ReadonlySet<string>, seed?: string): string[] | undefined {
   const byOutcome = new Map<string, string>();
-  const wanted = 2 ** regexes.length;
-  // The base record's value usually settles the common case (no automaton, or all of them false) without a walk.
-  if (seed !== undefined && !exact.has(seed) && (!domain || (regexTest(domain.pattern, seed) && !domain.excluded.some((regex) => regexTest(regex, seed))))) {
-    byOutcome.set(regexes.map((regex) => Number(regexTest(regex, seed))).join(''), seed);
-    if (byOutcome.size === wanted) return [seed];
+  // A domain of any text restricts nothing, so the first walk would repeat the second. Beyond its bound (a quarter of
+  // the second's) the first walk only gives up its help: the second then looks for every outcome, as it would alone.
+  const restricts = domain && (domain.pattern.source !== ANY_TEXT || domain.excluded.length > 0);
+  const possible = restricts && regexes.length > 0 ? walkOutcomes(regexes, undefined, new Map(), new Set(), undefined, MAX_AUTOMATON_STATES / 4) : undefined;
+  const wanted = possible ? possible.size : 2 ** regexes.length;
+  // The base record's value usually settles the common case (no automaton, or all of them false), and a shortest
+  // match of each automaton the case of one condition, without a walk (a match can lie deep in a large automaton).
+  for (const text of [...(seed === undefined ? [] : [seed]), ...regexes.map(shortestBranchText)]) {
+    if (text === undefined || exact.has(text) || (domain && (!regexTest(domain.pattern, text) || domain.excluded.some((regex) => regexTest(regex, text))))) continue;
+    const outcome = regexes.map((regex) => Number(regexTest(regex, text))).join('');
+    if (!byOutcome.has(outcome)) byOutcome.set(outcome, text);
+    if (byOutcome.size === wanted) return [...byOutcome.values()];
   }
+  const found = walkOutcomes(regexes, domain, byOutcome, exact, possible && new Set(possible.keys()), MAX_AUTOMATON_STATES);
+  return found && [...found.values()];
+}
+
+/** A shortest text the regex matches, built from its shortest branch (checked by the caller, never trusted). */
+function shortestBranchText(regex: Regex): string | undefined {
+  const texts = regex.branches.map((branch) =>
+    branch.map((item) => (item.kind === 'atom' ? String.fromCodePoint(memberOf(item.set)).repeat(item.min) : '')).join(''),
+  );
+  return texts.sort((a, b) => a.length - b.length)[0];
+}
+
+/** A readable member of a character set. */
+function memberOf(set: CharSet): number {
+  for (const preferred of [0x7a, 0x61, 0x30, 0x2d, 0x20]) if (setHas(set, preferred)) return preferred;
+  if (!set.negated) return set.ranges[0]?.[0] ?? 0x7a;
+  for (let code = 0x21; ; code++) if (setHas(set, code)) return code;
+}
+
+/**
+ * The breadth-first walk of `stringWitnesses`: adds to `byOutcome` a shortest text for each outcome it reaches
+ * (among `possible` when given) and returns it, or undefined beyond `bound` product states.
+ */
+function walkOutcomes(
+  regexes: readonly Regex[],
+  domain: StringDomain | undefined,
+  byOutcome: Map<string, string>,
+  exact: ReadonlySet<string>,
+  possible: ReadonlySet<string> | undefined,
+  bound: number,
+): Map<string, string> | undefined {
+  const conditions = regexes.length;
+  const wanted = possible ? possible.size : 2 ** conditions;
+  if (byOutcome.size === wanted) return byOutcome;
+  const all = [...regexes, ...(domain ? [domain.pattern, ...domain.excluded] : [])];
   const letters = alphabet(all);
   const machines = all.map(dfaOf);
+  /**
+   * Whether no continuation of a text in this product state can give an outcome not found yet: the conditions whose
+   * automata have settled (matched for good, or past their start anchor with nothing alive) fix bits of the outcome,
+   * and every possible outcome with those bits is found. Skipping such states (and those the domain can no longer
+   * accept, below) leaves the outcomes the full walk finds.
+   */
+  const exhausted = (states: readonly number[]): boolean => {
+    const fates = states.slice(0, conditions).map((state, i) => machines[i].fate(state));
+    const agrees = (outcome: string) => fates.every((fate, i) => fate === undefined || (outcome[i] === '1') === fate);
+    const open = fates.filter((fate) => fate === undefined).length;
+    if (!possible && 2 ** open > byOutcome.size) return false;
+    let needed = 0;
+    if (possible) for (const outcome of possible) needed += Number(agrees(outcome));
+    else needed = 2 ** open;
+    let found = 0;
+    for (const outcome of byOutcome.keys()) found += Number(agrees(outcome));
+    return found === needed;
+  };
   const start = machines.map(() => 0);
   const seen = new Set<string>([start.join(',')]);
   let frontier: Array<{ states: number[]; text: string }> = [{ states: start, text: '' }];
   while (frontier.length > 0) {
-    const next: typeof frontier = [];
+    const following: typeof frontier = [];
     for (const { states, text } of frontier) {
       const ends = states.map((state, i) => machines[i].accepts(state));
-      const accepted = !domain || (ends[regexes.length] && !ends.slice(regexes.length + 1).some(Boolean));
+      const accepted = !domain || (ends[conditions] && !ends.slice(conditions + 1).some(Boolean));
       if (accepted && !exact.has(text)) {
-        const outcome = ends.slice(0, regexes.length).map(Number).join('');
+        const outcome = ends.slice(0, conditions).map(Number).join('');
         if (!byOutcome.has(outcome)) byOutcome.set(outcome, text);
-        if (byOutcome.size === wanted) return [...byOutcome.values()];
+        if (byOutcome.size === wanted) return byOutcome;
       }
-      for (const letter of letters) {
-        const advanced = states.map((state, i) => machines[i].step(state, letter));
+      if (exhausted(states)) continue;
+      next: for (const letter of letters) {
+        const advanced = new Array<number>(machines.length);
+        // The domain first: a text it can no longer accept (or an excluded value it already is) leads nowhere.
+        for (let i = conditions; i < machines.length; i++) {
+          advanced[i] = machines[i].step(states[i], letter);
+          if (machines[i].fate(advanced[i]) === (i !== conditions)) continue next;
+        }
+        for (let i = 0; i < conditions; i++) advanced[i] = machines[i].step(states[i], letter);
         const key = advanced.join(',');
         if (seen.has(key)) continue;
-        if (seen.size >= MAX_AUTOMATON_STATES) return undefined;
+        if (seen.size >= bound) return undefined;
         seen.add(key);
-        next.push({ states: advanced, text: text + String.fromCodePoint(letter) });
+        following.push({ states: advanced, text: text + String.fromCodePoint(letter) });
       }
     }
-    frontier = next;
+    frontier = following;
   }
-  return [...byOutcome.values()];
+  return byOutcome;
 }
 
 function numberWitnesses(conditions: readonly JsonCondition[], range?: { min: number; max: number }): number[] {

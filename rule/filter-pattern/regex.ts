@@ -257,9 +257,12 @@ export class RegexSearch {
   /** entries[k]: ascending entry positions of atom k, live from heads[k] on. */
   private entries: number[][];
   private heads: number[];
+  /** Every branch begins with ^, so once past the start no new attempt can begin. */
+  private readonly startAnchored: boolean;
 
   constructor(readonly regex: Regex) {
     this.items = regex.branches.flatMap((branch) => [...branch, null]);
+    this.startAnchored = regex.branches.every((branch) => branch[0]?.kind === 'anchor' && branch[0].at === 'start');
     this.entries = this.items.map(() => []);
     this.heads = this.items.map(() => 0);
     this.settle(false);
@@ -275,6 +278,17 @@ export class RegexSearch {
     const probe = this.clone();
     probe.settle(true);
     return probe.found;
+  }
+
+  /**
+   * What every continuation of the text read so far will do: true when it already contains a match, false when no
+   * attempt is alive and none can begin (past the start of a start-anchored expression), undefined otherwise.
+   */
+  settled(): boolean | undefined {
+    if (this.found) return true;
+    if (this.position === 0 || !this.startAnchored) return undefined;
+    for (let k = 0; k < this.entries.length; k++) if (this.entries[k].length > this.heads[k]) return undefined;
+    return false;
   }
 
   /** Consume one character (a code point). */
@@ -347,6 +361,7 @@ export class RegexSearch {
     }
     copy.regex = this.regex;
     copy.items = this.items;
+    copy.startAnchored = this.startAnchored;
     copy.position = this.position;
     copy.found = this.found;
     copy.entries = entries;
@@ -359,18 +374,44 @@ export class RegexSearch {
     if (this.found) return 'found';
     const t = this.position;
     // Past its minimum, how long an unbounded atom has run no longer matters: cap it, so the states stay finite.
-    return `${t === 0 ? 's' : 'm'}|${this.entries
-      .map((list, k) => {
-        const item = this.items[k];
-        const cap = item && item.kind === 'atom' && item.max === Infinity ? item.min : Infinity;
-        return list.slice(this.heads[k]).map((e) => Math.min(t - e, cap)).join(',');
-      })
-      .join(';')}`;
+    // Built in one pass: expressions of hundreds of atoms make a key per state of their machine.
+    let key = t === 0 ? 's|' : 'm|';
+    for (let k = 0; k < this.entries.length; k++) {
+      const list = this.entries[k];
+      const item = this.items[k];
+      const cap = item && item.kind === 'atom' && item.max === Infinity ? item.min : Infinity;
+      for (let j = this.heads[k]; j < list.length; j++) key += `${j > this.heads[k] ? ',' : ''}${Math.min(t - list[j], cap)}`;
+      key += ';';
+    }
+    return key;
   }
 }
 
-/** Unanchored search: does `text` contain a match? Linear in the text length. */
+/**
+ * Unanchored search: does `text` contain a match? Linear in the text length. The same expressions run over many
+ * similar texts (every record an analysis tries), so the search runs on the expression's state machine, built as
+ * texts need it: a character then costs one lookup instead of a pass over every atom. Once the machine has grown
+ * past its bound — in states, or in the size of their descriptions (a large repeat count makes a state per counted
+ * position, each as large as the count) — the expression is searched directly.
+ */
+const MAX_MATCHING_STATES = 2_000;
+const MAX_MATCHING_KEY_CHARACTERS = 200_000;
+
 export function regexTest(regex: Regex, text: string): boolean {
+  const dfa = dfaOf(regex);
+  const outgrown = () => dfa.size >= MAX_MATCHING_STATES || dfa.keyCharacters >= MAX_MATCHING_KEY_CHARACTERS;
+  if (outgrown()) return searchTest(regex, text);
+  let state = 0;
+  for (const ch of text) {
+    if (outgrown()) return searchTest(regex, text);
+    state = dfa.step(state, ch.codePointAt(0)!);
+    const fate = dfa.fate(state);
+    if (fate !== undefined) return fate;
+  }
+  return dfa.accepts(state);
+}
+
+function searchTest(regex: Regex, text: string): boolean {
   const search = new RegexSearch(regex);
   for (const ch of text) {
     search.advance(ch.codePointAt(0)!);
@@ -389,6 +430,9 @@ export class LazyDfa {
   private readonly ids = new Map<string, number>();
   private readonly transitions: Array<Map<number, number>> = [];
   private readonly accepting: boolean[] = [];
+  private readonly fates: Array<boolean | undefined> = [];
+  /** The summed length of the states' keys: what building the machine has cost so far. */
+  keyCharacters = 0;
 
   constructor(regex: Regex) {
     this.intern(new RegexSearch(regex));
@@ -401,6 +445,11 @@ export class LazyDfa {
   /** Whether the text that led to `state` contains a match. */
   accepts(state: number): boolean {
     return this.accepting[state];
+  }
+
+  /** Whether every text through `state` matches (true), none does (false), or it depends on the rest (undefined). */
+  fate(state: number): boolean | undefined {
+    return this.fates[state];
   }
 
   step(state: number, code: number): number {
@@ -420,8 +469,10 @@ export class LazyDfa {
       id = this.states.length;
       this.states.push(search);
       this.ids.set(key, id);
+      this.keyCharacters += key.length;
       this.transitions.push(new Map());
       this.accepting.push(search.matchedAtEnd());
+      this.fates.push(search.settled());
     }
     return id;
   }

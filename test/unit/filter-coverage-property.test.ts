@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { changeSpace, nonChangeSpaces } from '../../rule/events/record-space';
 import { FilterPatternError, parseFilterPattern } from '../../rule/filter-pattern';
 import { findRecord, modelSpace } from '../../rule/filter-pattern/coverage';
-import { evaluateJson } from '../../rule/filter-pattern/match';
+import { evaluateJson, testNode } from '../../rule/filter-pattern/match';
 import type { JsonExpression } from '../../rule/filter-pattern/parse';
 import { DEFAULT_READINGS } from '../../rule/filter-pattern/readings';
 
@@ -92,6 +92,50 @@ describe('the fast analysis agrees with brute-force enumeration', () => {
           expect([text, want, fast.choice !== undefined]).toEqual([text, want, bruteForce(parsed.expression, space, want)]);
           // A record the search reports really is one: the matcher agrees on it.
           if (fast.choice) expect(evaluateJson(parsed.expression, fast.model.recordFor(fast.choice), DEFAULT_READINGS)).toBe(want);
+        }
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
+    );
+  });
+});
+
+describe("a field's outcomes are every truth vector its values can give", () => {
+  // S3's bucket naming rule, from the S3 user guide: 3–63 of a-z 0-9 . -, beginning and ending with a letter or digit.
+  const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+  const letters = ['a', '0', '-', 'x'];
+  const names: string[] = [];
+  const grow = (prefix: string) => {
+    if (prefix.length >= 3 && bucketName.test(prefix)) names.push(prefix);
+    if (prefix.length < 5) for (const letter of letters) grow(prefix + letter);
+  };
+  grow('');
+  const core = fc.array(fc.constantFrom(...letters), { minLength: 1, maxLength: 2 }).map((chars) => chars.join(''));
+  const bucketTest = fc.oneof(
+    fc.tuple(fc.constantFrom('=', '!='), core, fc.constantFrom('*%', '%*', '*%*', '%')).map(([op, text, shape]) => `${op} "${shape.replace('%', text)}"`),
+    fc.tuple(fc.constantFrom('=', '!='), core).map(([op, text]) => `${op} %^${text.replace(/-/g, '\\-')}%`),
+  );
+
+  test('on bucket names (pruned walks find every vector the short names give, and only real ones)', () => {
+    const space = changeSpace('PutBucketPolicy');
+    fc.assert(
+      fc.property(fc.array(bucketTest, { minLength: 1, maxLength: 4 }), (tests) => {
+        let parsed: ReturnType<typeof parseFilterPattern>;
+        try {
+          parsed = parseFilterPattern(`{ ${tests.map((t) => `$.requestParameters.bucketName ${t}`).join(' && ')} }`);
+        } catch (error) {
+          if (error instanceof FilterPatternError) return;
+          throw error;
+        }
+        if (parsed.kind !== 'json') return;
+        const [slot] = modelSpace(parsed.expression, space, DEFAULT_READINGS).model.slots;
+        const vectors = new Set(slot.outcomes.map((outcome) => outcome.truth.map(Number).join('')));
+        for (const outcome of slot.outcomes) {
+          expect(typeof outcome.value === 'string' && bucketName.test(outcome.value)).toBe(true);
+          expect(slot.conditions.map((condition) => testNode(condition.test, outcome.value, DEFAULT_READINGS))).toEqual(outcome.truth);
+        }
+        for (const name of names) {
+          const truth = slot.conditions.map((condition) => testNode(condition.test, name, DEFAULT_READINGS)).map(Number).join('');
+          expect([tests, name, vectors.has(truth)]).toEqual([tests, name, true]);
         }
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 150) },

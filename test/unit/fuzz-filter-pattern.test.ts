@@ -79,6 +79,30 @@ describe('the linear-time regex search agrees with a backtracking engine on the 
       { numRuns: RUNS * 2 },
     );
   });
+
+  test('same verdicts when one expression searches many texts (its state machine is reused and grows)', () => {
+    fc.assert(
+      fc.property(source, fc.array(text, { minLength: 2, maxLength: 20 }), (body, inputs) => {
+        const regex = parseRegex(body, 1);
+        for (const input of inputs) expect(regexTest(regex, input)).toBe(new RegExp(body, 's').test(input));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('same verdicts past the state machine bounds (many states; states as large as a count), where the search runs directly', () => {
+    // a.{15}c remembers where each of the last 16 a's was: a state per subset, far past the machine's bound.
+    let seed = 7;
+    const letters = (length: number) => Array.from({ length }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 3 === 0 ? 'a' : 'b')).join('');
+    const exploding = parseRegex('a.{15}c|b{16}c', 1);
+    for (const input of [letters(3000), `${letters(3000)}c`, letters(20) + 'c', 'b'.repeat(16) + 'c', 'b'.repeat(15) + 'c']) {
+      expect(regexTest(exploding, input)).toBe(/a.{15}c|b{16}c/s.test(input));
+    }
+    const counted = parseRegex('a{1,1000}b|c{1000}', 1);
+    for (const input of ['a'.repeat(2500) + 'b', 'a'.repeat(2500), 'c'.repeat(999), 'c'.repeat(1000), 'xab', 'b']) {
+      expect(regexTest(counted, input)).toBe(/a{1,1000}b|c{1000}/s.test(input));
+    }
+  });
 });
 
 /**
