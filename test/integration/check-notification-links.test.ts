@@ -2,11 +2,11 @@ import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { makeClient } from '../../rule/clients';
 import { DEFAULT_METRIC, DEFAULT_NAMESPACE } from '../../cli/sandbox-account';
 import { checkAccount } from '../support/check';
-import { TestAccount } from '../support/moto';
+import { filterFirstSubscription, TestAccount } from '../support/moto';
 
 /**
  * `check` on moto accounts built for each class of issue 14: the resources exist and look right, but AWS would not
@@ -79,12 +79,9 @@ describe('check: the topic refuses CloudWatch (class 1)', () => {
 });
 
 describe('check: the subscriber filters the alarm out (class 2)', () => {
-  async function filtered(id: string, policy: object, scope?: string) {
+  async function filtered(id: string, policy: object, scope?: 'MessageBody' | 'MessageAttributes') {
     const seed = await seeded(id);
-    const listed = await seed.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: seed.chain.topicArn }));
-    const SubscriptionArn = listed.Subscriptions![0]!.SubscriptionArn!;
-    if (scope) await seed.sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: 'FilterPolicyScope', AttributeValue: scope }));
-    await seed.sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: JSON.stringify(policy) }));
+    await filterFirstSubscription(seed.sns, seed.chain.topicArn!, policy, scope);
     return checkAccount(seed.account);
   }
 

@@ -1,12 +1,12 @@
 import { CloudWatchClient, PutMetricAlarmCommand, type MetricDataQuery, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
-import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { makeClient } from '../../rule/clients';
 import { CIS_FILTER_PATTERN } from '../../rule/events/canonical';
 import { DEFAULT_METRIC, DEFAULT_NAMESPACE, type ChainSpec } from '../../cli/sandbox-account';
 import { checkAccount } from '../support/check';
-import { TestAccount } from '../support/moto';
+import { filterFirstSubscription, TestAccount } from '../support/moto';
 
 /**
  * Red team of the merged rule: accounts a person who wants silence could build (and legitimate ones that must stay
@@ -227,10 +227,7 @@ describe('red team: the topic key', () => {
 describe('red team: subscription filter policies and protocols', () => {
   async function filtered(policy: object, scope?: 'MessageBody' | 'MessageAttributes') {
     const seed = await seeded();
-    const listed = await seed.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: seed.chain.topicArn }));
-    const SubscriptionArn = listed.Subscriptions![0]!.SubscriptionArn!;
-    if (scope) await seed.sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: 'FilterPolicyScope', AttributeValue: scope }));
-    await seed.sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: JSON.stringify(policy) }));
+    await filterFirstSubscription(seed.sns, seed.chain.topicArn!, policy, scope);
     return verdict(seed.account);
   }
 
@@ -283,8 +280,7 @@ describe('red team: subscription filter policies and protocols', () => {
   // A topic reaches a person if one subscription receives the notification, whatever the others filter.
   test('one email subscription filtered out, a second one plain: COMPLIANT', async () => {
     const { account, chain, sns } = await seeded();
-    const listed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: chain.topicArn }));
-    await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: listed.Subscriptions![0]!.SubscriptionArn!, AttributeName: 'FilterPolicy', AttributeValue: '{"severity":["high"]}' }));
+    await filterFirstSubscription(sns, chain.topicArn!, { severity: ['high'] });
     await sns.send(new SubscribeCommand({ TopicArn: chain.topicArn, Protocol: 'email', Endpoint: 'oncall@example.com' }));
     const result = await verdict(account);
     expect(result.compliance).toBe('COMPLIANT');

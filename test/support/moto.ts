@@ -1,3 +1,4 @@
+import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { ClientOptions } from '../../rule/clients';
 import { SandboxAccount } from '../../cli/sandbox-account';
 import { motoClientOptions } from '../../cli/moto-server';
@@ -22,4 +23,17 @@ export class TestAccount extends SandboxAccount {
   constructor(accountId: string, region = 'us-east-1') {
     super(accountId, motoEndpoint(), region);
   }
+}
+
+/** Gives the topic's first subscription a filter policy (and its scope, when given), as a subscriber's owner would. */
+export async function filterFirstSubscription(
+  sns: SNSClient,
+  topicArn: string,
+  policy: object,
+  scope?: 'MessageBody' | 'MessageAttributes',
+): Promise<void> {
+  const listed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
+  const SubscriptionArn = listed.Subscriptions![0]!.SubscriptionArn!;
+  if (scope) await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: 'FilterPolicyScope', AttributeValue: scope }));
+  await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: JSON.stringify(policy) }));
 }
