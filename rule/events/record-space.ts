@@ -38,6 +38,8 @@ export interface RecordSpace {
   label: string;
   base: CloudTrailRecord;
   rules: readonly FieldRule[];
+  /** The record a witness is described against (a part of a space: the whole space's base); else `base`. */
+  reference?: CloudTrailRecord;
 }
 
 // ---------------------------------------------------------------- domains (F4: what CloudTrail writes)
@@ -210,6 +212,73 @@ function buildNonChangeSpaces(): RecordSpace[] {
     ],
   };
   return [read, data, other];
+}
+
+// ---------------------------------------------------------------- who made the call (F11)
+
+const ARN_NAME = '[A-Za-z0-9+=,.@_\\-]+';
+/**
+ * F11: an identity's type fixes the form of its ARN (IAM identifiers): the root user's ends in `:root`, an IAM
+ * user's is `iam::…:user/…`, an assumed role's `sts::…:assumed-role/role/session`, a federated user's
+ * `sts::…:federated-user/…`. Each of these types is a part of the space of its own, so no witness pairs a type with
+ * another type's ARN; the other types (AWS services, other accounts, Identity Center, SAML and web identity users,
+ * …) keep any principal ARN, or none.
+ */
+const IDENTITY_FORMS: ReadonlyArray<{ type: string; arn: string; identity: (account: string) => Record<string, unknown> }> = [
+  {
+    type: 'AssumedRole',
+    arn: `^arn:aws[a-z\\-]*:sts::\\d{12}:assumed-role/${ARN_NAME}/${ARN_NAME}$`,
+    identity: (account) => ({ type: 'AssumedRole', principalId: 'AROAEXAMPLEROLEID0001:alice', arn: `arn:aws:sts::${account}:assumed-role/SecurityAdmin/alice`, accountId: account }),
+  },
+  { type: 'Root', arn: '^arn:aws[a-z\\-]*:iam::\\d{12}:root$', identity: (account) => ({ type: 'Root', principalId: account, arn: `arn:aws:iam::${account}:root`, accountId: account, accessKeyId: 'ASIAEXAMPLEKEY000004' }) },
+  {
+    type: 'IAMUser',
+    // A user's path may hold any printable ASCII character (IAM API, CreateUser Path).
+    arn: '^arn:aws[a-z\\-]*:iam::\\d{12}:user/[\\x21-\\x7e]+$',
+    identity: (account) => ({ type: 'IAMUser', principalId: 'AIDAEXAMPLEUSERID0003', arn: `arn:aws:iam::${account}:user/ops-carol`, accountId: account, accessKeyId: 'AKIAEXAMPLEKEY000003', userName: 'ops-carol' }),
+  },
+  {
+    type: 'FederatedUser',
+    arn: `^arn:aws[a-z\\-]*:sts::\\d{12}:federated-user/${ARN_NAME}$`,
+    identity: (account) => ({ type: 'FederatedUser', principalId: `${account}:dana`, arn: `arn:aws:sts::${account}:federated-user/dana`, accountId: account, accessKeyId: 'ASIAEXAMPLEKEY000005' }),
+  },
+];
+
+/** The paths in which the parts of a split space differ: a pattern that reads neither sees one part as all. */
+export const IDENTITY_PATHS: ReadonlyArray<readonly string[]> = [
+  ['userIdentity', 'type'],
+  ['userIdentity', 'arn'],
+];
+
+const splitSpaces = new WeakMap<RecordSpace, RecordSpace[]>();
+/**
+ * A space split by who made the call: one part per identity type whose ARN has a fixed form, the base record's own
+ * type first, then one for every other type. Together they hold exactly the space's records.
+ */
+export function identityParts(space: RecordSpace): readonly RecordSpace[] {
+  let parts = splitSpaces.get(space);
+  if (!parts) splitSpaces.set(space, (parts = splitByIdentity(space)));
+  return parts;
+}
+
+function splitByIdentity(space: RecordSpace): RecordSpace[] {
+  const identity = space.base.userIdentity as Record<string, unknown>;
+  const part = (types: readonly string[], arn: string | undefined, userIdentity: Record<string, unknown>): RecordSpace => ({
+    ...space,
+    base: { ...space.base, userIdentity },
+    reference: space.reference ?? space.base,
+    rules: space.rules.map((rule) => {
+      if (rule.path === '$.userIdentity.type') return { ...rule, domain: string(oneOf(types)) };
+      if (rule.path === '$.userIdentity.arn') return { ...rule, domain: string(arn ?? PRINCIPAL_ARN) };
+      return rule;
+    }),
+  });
+  const forms = [...IDENTITY_FORMS].sort((a, b) => Number(b.type === identity.type) - Number(a.type === identity.type));
+  const others = IDENTITY_TYPES.filter((type) => !IDENTITY_FORMS.some((form) => form.type === type));
+  return [
+    ...forms.map((form) => part([form.type], form.arn, form.type === identity.type ? identity : form.identity(String(identity.accountId)))),
+    part(others, undefined, { type: 'AWSService', invokedBy: 'cloudformation.amazonaws.com' }),
+  ];
 }
 
 const ruleSteps = new WeakMap<FieldRule, string[]>();

@@ -1,7 +1,7 @@
 import { BENIGN_RECORDS, CATALOG_EVENT_NAMES, changeRecordVariants, directoryBucketChangeRecord, failedAttemptRecord, s3ChangeRecord, type CloudTrailRecord } from '../events/catalog';
 import { CIS_EVENT_NAMES, isSecurityHubExactText, POLICY_EVENT_NAMES } from '../events/canonical';
-import { changeSpace, nonChangeSpaces, ruleFor, type RecordSpace } from '../events/record-space';
-import { findRecord, pathText, TooComplexError, valueAt, type SpaceModel } from './coverage';
+import { changeSpace, identityParts, nonChangeSpaces, ruleFor, type RecordSpace } from '../events/record-space';
+import { ANALYSIS_BUDGET, Budget, findRecordInParts, pathText, TooComplexError, valueAt, type findRecord, type SpaceModel } from './coverage';
 import { FilterPatternError } from './errors';
 import { ABSENT, evaluateJson, matchEvent, type JsonNode } from './match';
 import { parseFilterPattern, parseSelector, type FilterPattern, type JsonExpression } from './parse';
@@ -131,15 +131,17 @@ function analyze(pattern: string, required: string[], readings: Readings): Filte
   const missReasons: Record<string, string> = {};
   const missedRecords: Record<string, string> = {};
   const unmatchedEvents: string[] = [];
+  // One budget of work for the whole analysis: a pattern too hard to prove fails closed, in bounded time.
+  const budget = new Budget(ANALYSIS_BUDGET);
   for (const eventName of required) {
-    const miss = findMiss(parsed, eventName, readings);
+    const miss = findMiss(parsed, eventName, readings, budget);
     if (!miss) continue;
     missReasons[eventName] = miss.reason;
     missedRecords[eventName] = miss.records;
     if (!miss.matchesSome) unmatchedEvents.push(eventName);
   }
   const benignMatched = BENIGN_RECORDS.filter((benign) => !required.includes(benign.eventName) && recordMatches(parsed, benign.record, readings)).map((benign) => benign.id);
-  const overBroadExample = findOverBroad(parsed, required, readings);
+  const overBroadExample = findOverBroad(parsed, required, readings, budget);
   // The attempt that matters most is an attempt to open a bucket: probe PutBucketPolicy when it is required.
   const probeEvent = required.includes('PutBucketPolicy') ? 'PutBucketPolicy' : required[0];
   const matchesFailedAttempts = probeEvent !== undefined && recordMatches(parsed, failedAttemptRecord(probeEvent), readings);
@@ -212,24 +214,30 @@ interface Miss {
 }
 
 /** Why the pattern misses some successful record of the event, or undefined when it matches them all. */
-function findMiss(pattern: FilterPattern, eventName: string, readings: Readings): Miss | undefined {
-  if (pattern.kind === 'json') return findJsonMiss(pattern.expression, changeSpace(eventName), readings);
-  const variants = [...changeRecordVariants(eventName).map(({ label, record }) => ({ label: `made by ${label}`, record })), ...hostileVariants(pattern, eventName)];
-  const missed = variants.find(({ record }) => !recordMatches(pattern, record, readings));
-  if (!missed) return undefined;
-  return {
-    reason: `does not match a ${eventName} record ${missed.label}`,
-    records: missed.label,
-    matchesSome: variants.some(({ record }) => recordMatches(pattern, record, readings)),
+function findMiss(pattern: FilterPattern, eventName: string, readings: Readings, budget: Budget): Miss | undefined {
+  if (pattern.kind === 'json') return findJsonMiss(pattern.expression, changeSpace(eventName), readings, budget);
+  // Built one at a time: a pattern with a hundred exclusions has two hostile records for each, and the first miss
+  // (or the first match) settles the question.
+  const variants = function* () {
+    for (const { label, record } of changeRecordVariants(eventName)) yield { label: `made by ${label}`, message: JSON.stringify(record) };
+    yield* hostileVariants(pattern, eventName);
   };
+  const first = (matching: boolean) => {
+    for (const variant of variants()) if ((matchEvent(pattern, variant.message, readings) !== undefined) === matching) return variant;
+    return undefined;
+  };
+  const missed = first(false);
+  if (!missed) return undefined;
+  return { reason: `does not match a ${eventName} record ${missed.label}`, records: missed.label, matchesSome: first(true) !== undefined };
 }
 
 /**
  * Records whose caller-controlled text carries what the pattern excludes (issue 15 point 1): anyone can put any
  * string in a policy Condition or a User-Agent header, so an exclusion that text can spell lets the change
  * escape. JSON escaping is applied as CloudTrail writes the record, so a quote in the excluded text is honest.
+ * Yielded as the record's serialisation (what term and space-delimited patterns read, A10).
  */
-function hostileVariants(pattern: FilterPattern, eventName: string): Array<{ label: string; record: CloudTrailRecord }> {
+function* hostileVariants(pattern: FilterPattern, eventName: string): Generator<{ label: string; message: string }> {
   const texts = new Set<string>();
   if (pattern.kind === 'terms') for (const term of pattern.excluded) texts.add(term.text);
   if (pattern.kind === 'space') {
@@ -238,29 +246,46 @@ function hostileVariants(pattern: FilterPattern, eventName: string): Array<{ lab
       for (const { op, value } of field.conditions) if (op === '!=' && value.kind === 'string') texts.add(value.text.replace(/^\*|\*$/g, ''));
     }
   }
-  return [...texts].filter((text) => text.trim() !== '').flatMap((text) => {
-    const variants: Array<{ label: string; record: CloudTrailRecord }> = [];
+  const { policy, agent } = hostileMessages(eventName);
+  for (const text of texts) {
+    if (text.trim() === '') continue;
+    const escaped = JSON.stringify(text).slice(1, -1);
+    if (policy) yield { label: `whose policy text contains "${text}"`, message: policy.join(escaped) };
+    yield { label: `whose user agent contains "${text}"`, message: agent.join(escaped) };
+  }
+}
+
+const HOLE = '\u0000hole\u0000';
+const hostileMessageCache = new Map<string, { policy?: string[]; agent: string[] }>();
+/** An event's record serialised around the place the caller's text goes (split at it): in a policy Condition, when the call carries a policy, and in the user agent. */
+function hostileMessages(eventName: string): { policy?: string[]; agent: string[] } {
+  let messages = hostileMessageCache.get(eventName);
+  if (!messages) {
     const record = s3ChangeRecord(eventName);
     const request = record.requestParameters as Record<string, unknown>;
+    let policy: string[] | undefined;
     if (request.bucketPolicy) {
-      const policy = request.bucketPolicy as { Statement: unknown[] };
-      policy.Statement.push({ Sid: 'Note', Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::example-bucket/*`, Condition: { StringLike: { 'aws:UserAgent': text } } });
-      variants.push({ label: `whose policy text contains "${text}"`, record });
+      const statements = (request.bucketPolicy as { Statement: unknown[] }).Statement;
+      statements.push({ Sid: 'Note', Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::example-bucket/*`, Condition: { StringLike: { 'aws:UserAgent': HOLE } } });
+      policy = JSON.stringify(record).split(JSON.stringify(HOLE).slice(1, -1));
+      statements.pop();
     }
-    const byAgent = s3ChangeRecord(eventName);
-    byAgent.userAgent = `${text} aws-cli/2.15.30`;
-    variants.push({ label: `whose user agent contains "${text}"`, record: byAgent });
-    return variants;
-  });
+    record.userAgent = `${HOLE} aws-cli/2.15.30`;
+    messages = { policy, agent: JSON.stringify(record).split(JSON.stringify(HOLE).slice(1, -1)) };
+    hostileMessageCache.set(eventName, messages);
+  }
+  return messages;
 }
 
 // ---------------------------------------------------------------- JSON: the record spaces
 
-function findJsonMiss(expression: JsonExpression, space: RecordSpace, readings: Readings): Miss | undefined {
+function findJsonMiss(expression: JsonExpression, space: RecordSpace, readings: Readings, budget: Budget): Miss | undefined {
   const eventName = space.base.eventName as string;
+  // Who made the call fixes the form of userIdentity.arn: the space is searched part by part (F11).
+  const parts = identityParts(space);
   let found: ReturnType<typeof findRecord>;
   try {
-    found = findRecord(expression, space, false, readings);
+    found = findRecordInParts(expression, parts, false, readings, budget);
   } catch (error) {
     if (!(error instanceof TooComplexError)) throw error;
     return { reason: `cannot be proven: ${error.message}`, records: `that it cannot prove it matches (${error.message})`, matchesSome: true };
@@ -269,7 +294,7 @@ function findJsonMiss(expression: JsonExpression, space: RecordSpace, readings: 
   const shown = witnessFields(found.model, found.choice);
   let matchesSome = true;
   try {
-    matchesSome = findRecord(expression, space, true, readings).choice !== undefined;
+    matchesSome = findRecordInParts(expression, parts, true, readings, budget).choice !== undefined;
   } catch (error) {
     if (!(error instanceof TooComplexError)) throw error;
   }
@@ -289,7 +314,8 @@ interface ShownField {
 
 /** The values of a witness record that differ from the space's base record: what defeats (or trips) the filter. */
 function witnessFields(model: SpaceModel, choice: readonly number[]): ShownField[] {
-  const fields = model.slots.map((slot, i) => ({ path: pathText(slot.path), value: slot.outcomes[choice[i]].value, base: valueAt(model.space.base, slot.path), noun: slot.rule.noun }));
+  const reference = model.space.reference ?? model.space.base;
+  const fields = model.slots.map((slot, i) => ({ path: pathText(slot.path), value: slot.outcomes[choice[i]].value, base: valueAt(reference, slot.path), noun: slot.rule.noun }));
   // When the base record itself is the witness, every value the pattern reads is what defeats it.
   const changed = fields.filter(({ value, base }) => !sameValue(value, base));
   return (changed.length > 0 ? changed : fields).map(({ path, value, noun }) => ({ path, value, ...(noun ? { noun } : {}) }));
@@ -331,13 +357,23 @@ function isBucketChange(record: CloudTrailRecord): boolean {
   return record.eventSource === 's3.amazonaws.com' && record.readOnly === false && record.managementEvent === true && record.errorCode === undefined && typeof request?.bucketName === 'string';
 }
 
+/** Other services' calls a mention record may be, by event source: one call each. */
+const OTHER_CALLS: ReadonlyArray<readonly [string, string]> = [
+  ['ec2.amazonaws.com', 'RunInstances'],
+  ['sts.amazonaws.com', 'AssumeRole'],
+  ['iam.amazonaws.com', 'ListRoles'],
+  ['signin.amazonaws.com', 'ConsoleLogin'],
+  ['kms.amazonaws.com', 'Decrypt'],
+  ['lambda.amazonaws.com', 'ListFunctions20150331'],
+];
+
 /** One record the pattern matches that is not an S3 bucket-configuration change, in words, or undefined. */
-function findOverBroad(pattern: FilterPattern, required: readonly string[], readings: Readings): string | undefined {
+function findOverBroad(pattern: FilterPattern, required: readonly string[], readings: Readings, budget: Budget): string | undefined {
   if (pattern.kind === 'json') {
     for (const space of nonChangeSpaces()) {
       let found: ReturnType<typeof findRecord>;
       try {
-        found = findRecord(pattern.expression, space, true, readings);
+        found = findRecordInParts(pattern.expression, identityParts(space), true, readings, budget);
       } catch (error) {
         if (!(error instanceof TooComplexError)) throw error;
         return `records it cannot prove it does not match (${space.label}: ${error.message})`;
@@ -355,11 +391,20 @@ function findOverBroad(pattern: FilterPattern, required: readonly string[], read
     label: `${article(benign.eventName)} ${benign.eventName} record of ${String(benign.record.eventSource)} (${benign.id})`,
     record: benign.record,
   }));
+  // The text the pattern needs, in the user agent of a read, a data event or another service's call (F3, F7), made by
+  // each kind of identity (F11): an exclusion that names one service's or one identity's text does not hide them all.
   const mention = mentionText(pattern);
   if (mention !== undefined) {
-    const record = structuredClone(nonChangeSpaces()[2].base);
-    record.userAgent = mention;
-    examples.push({ label: `${article(String(record.eventName))} ${String(record.eventName)} record of ${String(record.eventSource)} whose user agent is ${JSON.stringify(mention)}`, record });
+    for (const space of nonChangeSpaces()) {
+      const calls = space.base.eventSource === 's3.amazonaws.com' ? [[space.base.eventSource, String(space.base.eventName)] as const] : OTHER_CALLS;
+      for (const { base } of identityParts(space)) {
+        for (const [eventSource, eventName] of calls) {
+          const record: CloudTrailRecord = { ...structuredClone(base), eventSource, eventName, userAgent: mention };
+          const by = base.userIdentity === space.base.userIdentity ? '' : ` made by ${describeRecordBy({ path: '$.userIdentity.type', value: (base.userIdentity as { type: string }).type }).replace(/^made by /, '')}`;
+          examples.push({ label: `${article(eventName)} ${eventName} record of ${eventSource}${by} whose user agent is ${JSON.stringify(mention)}`, record });
+        }
+      }
+    }
   }
   return examples.find(({ record }) => recordMatches(pattern, record, readings))?.label;
 }

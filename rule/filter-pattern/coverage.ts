@@ -1,4 +1,4 @@
-import { ANY_TEXT, ruleFor, type FieldRule, type RecordSpace, type ValueDomain } from '../events/record-space';
+import { ANY_TEXT, IDENTITY_PATHS, ruleFor, type FieldRule, type RecordSpace, type ValueDomain } from '../events/record-space';
 import { ABSENT, stringValueRegex, testNode, type JsonNode } from './match';
 import type { JsonCondition, JsonExpression } from './parse';
 import type { Readings } from './readings';
@@ -18,6 +18,13 @@ import { dfaOf, parseRegex, regexTest, setHas, type CharSet, type Regex } from '
  * 3. A search assigns slots one at a time, splits a conjunction of goals into groups that share no unassigned
  *    slot and solves each group alone (fields are independent), and remembers sub-goals that failed. Its cost
  *    follows the pattern's structure, not the product of the fields' values.
+ * 4. Proving that no record exists is what costs (every outcome of a field must be known); finding one is cheap. So
+ *    the search first runs on the outcomes of values tried without a walk (the base value, the texts the
+ *    conditions name, their joins, a shortest match of each automaton). When that finds no record, it runs again
+ *    letting each field not yet walked take the outcome it wants most (sound, by 2): no record then is a proof; a
+ *    record that needs such a guess names a field to walk, and the cheapest is walked before asking again.
+ * 5. Everything is charged to a work budget per analysis (Budget): past it the analysis fails closed, naming the
+ *    field it could not prove, so any valid pattern is analysed in bounded time.
  */
 
 type PathKey = string | number;
@@ -31,8 +38,10 @@ export interface Slot {
   path: PathKey[];
   rule: FieldRule;
   conditions: JsonCondition[];
-  /** Every distinct outcome (first the base record's value when CloudTrail can write it). */
+  /** Distinct outcomes (first the base record's value when CloudTrail can write it). */
   outcomes: Outcome[];
+  /** Whether `outcomes` holds every truth vector the field's values can give, or only those of the values tried. */
+  complete: boolean;
 }
 
 type Node =
@@ -44,9 +53,39 @@ export class TooComplexError extends Error {
   override name = 'TooComplexError';
 }
 
-/** Bounds that keep one analysis within its time budget; beyond them it fails closed, saying so. */
+/**
+ * The work one analysis may do in walks and searches, in units (one machine step in a walk, one search step):
+ * whatever a pattern's shape, the analysis ends in bounded time, and beyond the budget it fails closed, saying so.
+ * Counted, not timed, so the same pattern always gets the same verdict (a field's outcomes taken from memory are
+ * charged what computing them cost). bench/engine.ts measures the time the budget allows.
+ */
+export class Budget {
+  /** Units charged so far. */
+  spent = 0;
+  /** The fields' outcomes this analysis has paid for: asked again (for another event, say), they are free. */
+  readonly paid = new Set<string>();
+
+  constructor(private readonly limit: number) {}
+
+  charge(units: number): void {
+    this.spent += units;
+    if (this.spent > this.limit) throw new BudgetSpent('proving the pattern needs more work than the rule allows one analysis; a simpler pattern can be proven');
+  }
+}
+
+class BudgetSpent extends TooComplexError {}
+
+/**
+ * Four times the most any pattern of reference-data/ needs (~9,200 units). Spent, it takes about 10 ms with the
+ * engine compiled and under 50 ms in a fresh process on the reference machine (bench/results.md, "twenty
+ * tautologies on one field").
+ */
+export const ANALYSIS_BUDGET = 40_000;
+
+/** A walk's own bound, whatever the budget left: the memory one field's automata may take. */
 const MAX_AUTOMATON_STATES = 4_000;
-const MAX_SEARCH_STEPS = 200_000;
+/** The walk that only helps (finding which outcomes the conditions can take at all) gives up early. */
+const HELPER_WALK_UNITS = 20_000;
 
 export interface SpaceModel {
   space: RecordSpace;
@@ -56,7 +95,7 @@ export interface SpaceModel {
 }
 
 /** The slots a pattern reads in a space and their outcomes: what both the search and a brute-force check use. */
-export function modelSpace(expression: JsonExpression, space: RecordSpace, readings: Readings): { model: SpaceModel; root: Node } {
+export function modelSpace(expression: JsonExpression, space: RecordSpace, readings: Readings, quick = false, budget = new Budget(Infinity)): { model: SpaceModel; root: Node } {
   const slots: Slot[] = [];
   const slotIndex = new Map<string, number>();
   let nextId = 0;
@@ -65,7 +104,7 @@ export function modelSpace(expression: JsonExpression, space: RecordSpace, readi
     let index = slotIndex.get(key);
     if (index === undefined) {
       index = slots.length;
-      slots.push({ path, rule, conditions: [], outcomes: [] });
+      slots.push({ path, rule, conditions: [], outcomes: [], complete: false });
       slotIndex.set(key, index);
     }
     return index;
@@ -84,8 +123,8 @@ export function modelSpace(expression: JsonExpression, space: RecordSpace, readi
     }
     return simplify(expr.kind, expr.operands.map(build), () => nextId++);
   };
-  const root = build(expression);
-  for (const slot of slots) slot.outcomes = slotOutcomes(slot, valueAt(space.base, slot.path), readings);
+  const root = renumber(build(expression), slots);
+  for (const slot of slots) Object.assign(slot, slotOutcomes(slot, valueAt(space.base, slot.path), readings, quick, budget));
   // Parents before children, so a child's value is written into whatever its parent became.
   const order = slots.map((_, i) => i).sort((a, b) => slots[a].path.length - slots[b].path.length);
   const recordFor = (choice: ReadonlyArray<number>) => {
@@ -94,6 +133,24 @@ export function modelSpace(expression: JsonExpression, space: RecordSpace, readi
     return record;
   };
   return { model: { space, slots, recordFor }, root };
+}
+
+/**
+ * Keeps the slots the simplified pattern still reads (a condition on a fixed field can decide a whole branch), so
+ * no outcome is computed, and no value shown, for a field that cannot change the pattern's truth.
+ */
+function renumber(root: Node, slots: Slot[]): Node {
+  if (root.slots.length === slots.length) return root;
+  const read = root.slots;
+  const index = new Map(read.map((old, i) => [old, i]));
+  const visit = (node: Node): void => {
+    node.slots = node.slots.map((old) => index.get(old)!);
+    if (node.kind === 'atom') node.slot = index.get(node.slot)!;
+    else if (node.kind !== 'const') node.children.forEach(visit);
+  };
+  visit(root);
+  slots.splice(0, slots.length, ...read.map((old) => slots[old]));
+  return root;
 }
 
 function simplify(kind: 'and' | 'or', children: Node[], id: () => number): Node {
@@ -116,17 +173,56 @@ function simplify(kind: 'and' | 'or', children: Node[], id: () => number): Node 
  * A record of the space on which the pattern is `want`, as the choice of outcome per slot (-1: base value), or
  * undefined when there is none. Throws TooComplexError beyond the search bound.
  */
-export function findRecord(expression: JsonExpression, space: RecordSpace, want: boolean, readings: Readings): { model: SpaceModel; choice?: number[] } {
-  const { model, root } = modelSpace(expression, space, readings);
-  const choices = model.slots.map((slot) => extremeOutcomes(slot.outcomes, want));
+export function findRecord(expression: JsonExpression, space: RecordSpace, want: boolean, readings: Readings, budget = new Budget(Infinity)): { model: SpaceModel; root: Node; choice?: number[] } {
+  const { model, root } = modelSpace(expression, space, readings, true, budget);
+  for (;;) {
+    const found = search(model, root, want, () => false, budget);
+    if (found) return { model, root, choice: found };
+    // No record among the values tried. Give each field whose outcomes are not complete the outcome the search
+    // wants most (the pattern is monotone in its conditions, so no real value does better): no record then is a
+    // proof. A record that needs such a guess names the fields worth a walk; the one that looks cheapest is walked,
+    // and the question asked again (a cheap field often settles it alone: an event source outside the space).
+    const guessed = search(model, root, want, (slot) => !slot.complete, budget);
+    if (!guessed) return { model, root };
+    const walk = model.slots.filter((slot, i) => guessed[i] === slot.outcomes.length).sort((a, b) => walkCost(a, readings) - walkCost(b, readings))[0];
+    Object.assign(walk, slotOutcomes(walk, valueAt(space.base, walk.path), readings, false, budget));
+  }
+}
+
+/**
+ * `findRecord` over the parts of a split space (identityParts): the first part with such a record. Parts differ only
+ * in IDENTITY_PATHS, so when the pattern reads none of them the first part answers for all.
+ */
+export function findRecordInParts(expression: JsonExpression, parts: readonly RecordSpace[], want: boolean, readings: Readings, budget: Budget): ReturnType<typeof findRecord> {
+  const first = findRecord(expression, parts[0], want, readings, budget);
+  if (first.choice) return first;
+  // The parts differ only in who made the call: if no record exists even with those fields (and any field not yet
+  // walked) free to take the outcome the search wants most, no part has one (monotone, as in findRecord).
+  const free = (slot: Slot) => !slot.complete || IDENTITY_PATHS.some((path) => path.length === slot.path.length && path.every((key, i) => key === slot.path[i]));
+  if (!search(first.model, first.root, want, free, budget)) return first;
+  for (const part of parts.slice(1)) {
+    const found = findRecord(expression, part, want, readings, budget);
+    if (found.choice) return found;
+  }
+  return first;
+}
+
+/** How hard a field's walk looks: its automata, a regular expression (which can count positions) as several. */
+function walkCost(slot: Slot, readings: Readings): number {
+  return slot.conditions.reduce((sum, condition) => sum + (exactText(condition) !== undefined ? 0 : condition.test.kind === 'equality' && condition.test.value.kind === 'regex' ? 8 : stringAutomaton(condition, readings).length), 0);
+}
+
+/** The choice of outcome per slot that makes the pattern `want`; a `guessed` slot may also take the all-`want` outcome (its index is the slot's outcome count). */
+function search(model: SpaceModel, root: Node, want: boolean, guessed: (slot: Slot) => boolean, budget: Budget): number[] | undefined {
+  const lists = model.slots.map((slot) => (guessed(slot) ? [...slot.outcomes, { value: ABSENT, truth: slot.conditions.map(() => want) }] : slot.outcomes));
+  const choices = lists.map((outcomes) => extremeOutcomes(outcomes, want));
   const failed = new Set<string>();
-  let steps = 0;
   const truthOf = (node: Node, asg: Int32Array): boolean | undefined => {
     switch (node.kind) {
       case 'const':
         return node.value;
       case 'atom':
-        return asg[node.slot] < 0 ? undefined : model.slots[node.slot].outcomes[asg[node.slot]].truth[node.condition];
+        return asg[node.slot] < 0 ? undefined : lists[node.slot][asg[node.slot]].truth[node.condition];
       default: {
         let unknown = false;
         for (const child of node.children) {
@@ -148,10 +244,10 @@ export function findRecord(expression: JsonExpression, space: RecordSpace, want:
   const solve = (node: Node, asg: Int32Array): Int32Array | undefined => {
     const value = truthOf(node, asg);
     if (value !== undefined) return value === want ? asg : undefined;
-    if (++steps > MAX_SEARCH_STEPS) throw new TooComplexError('too many alternatives to search');
+    budget.charge(1);
     if (node.kind === 'atom') {
       for (const outcome of choices[node.slot]) {
-        if (model.slots[node.slot].outcomes[outcome].truth[node.condition] === want) return withChoice(asg, node.slot, outcome);
+        if (lists[node.slot][outcome].truth[node.condition] === want) return withChoice(asg, node.slot, outcome);
       }
       return undefined;
     }
@@ -183,7 +279,7 @@ export function findRecord(expression: JsonExpression, space: RecordSpace, want:
     const slotIds = [...new Set(pending.flatMap((goal) => goal.slots))].sort((a, b) => a - b);
     const key = memoKey(pending.map((goal) => goal.id).join(','), slotIds, asg);
     if (failed.has(key)) return undefined;
-    if (++steps > MAX_SEARCH_STEPS) throw new TooComplexError('too many alternatives to search');
+    budget.charge(1);
     const groups = independentGroups(pending, asg);
     let result: Int32Array | undefined;
     if (groups.length > 1) {
@@ -207,10 +303,8 @@ export function findRecord(expression: JsonExpression, space: RecordSpace, want:
 
   const start = new Int32Array(model.slots.length).fill(-1);
   const found = solve(root, start);
-  if (!found) return { model };
   // Slots the search left open take the base record's value when CloudTrail can write it, else any outcome.
-  const choice = [...found].map((outcome, slot) => (outcome >= 0 ? outcome : 0));
-  return { model, choice };
+  return found && [...found].map((outcome) => (outcome >= 0 ? outcome : 0));
 }
 
 function independentGroups(goals: readonly Node[], asg: Int32Array): Node[][] {
@@ -248,12 +342,40 @@ function exactText(condition: JsonCondition): string | undefined {
   return test.value.text;
 }
 
-const compiledDomains = new Map<string, { pattern: Regex; excluded: Regex[] }>();
-function compiledDomain(domain: Extract<ValueDomain, { kind: 'string' }>): { pattern: Regex; excluded: Regex[] } {
+const compiledDomains = new Map<string, StringDomain>();
+function compiledDomain(domain: Extract<ValueDomain, { kind: 'string' }>): StringDomain {
   const key = `${domain.pattern}\u0000${(domain.excluded ?? []).join('\u0000')}`;
   let compiled = compiledDomains.get(key);
-  if (!compiled) compiledDomains.set(key, (compiled = { pattern: parseRegex(domain.pattern, 0), excluded: (domain.excluded ?? []).map((source) => parseRegex(source, 0)) }));
+  if (!compiled) {
+    const pattern = parseRegex(domain.pattern, 0);
+    const excluded = (domain.excluded ?? []).map((source) => parseRegex(source, 0));
+    // Membership of a text is asked for every candidate value: the domains are the project's own expressions, in
+    // the subset JavaScript reads the same way, so its compiled matcher answers (the walks need the automata).
+    const native = [domain.pattern, ...(domain.excluded ?? [])].map((source) => new RegExp(source, 's'));
+    const has = (text: string) => native[0].test(text) && !native.slice(1).some((regex) => regex.test(text));
+    compiledDomains.set(key, (compiled = { pattern, excluded, has, values: finiteLanguage(pattern)?.filter(has) }));
+  }
   return compiled;
+}
+
+/**
+ * The texts of a domain that is a list of names (`^GetObject$|^PutObject$|…`, identity types, event types), or
+ * undefined: every branch anchored at both ends with single characters between. Such a field is decided by trying
+ * each name, which costs less than building the names' automaton.
+ */
+function finiteLanguage(regex: Regex): string[] | undefined {
+  const texts: string[] = [];
+  for (const branch of regex.branches) {
+    const [start, end] = [branch[0], branch[branch.length - 1]];
+    if (branch.length < 2 || start.kind !== 'anchor' || start.at !== 'start' || end.kind !== 'anchor' || end.at !== 'end') return undefined;
+    let text = '';
+    for (const item of branch.slice(1, -1)) {
+      if (item.kind !== 'atom' || item.min !== 1 || item.max !== 1 || item.set.negated || item.set.ranges.length !== 1 || item.set.ranges[0][0] !== item.set.ranges[0][1]) return undefined;
+      text += String.fromCodePoint(item.set.ranges[0][0]);
+    }
+    texts.push(text);
+  }
+  return texts;
 }
 
 /**
@@ -261,28 +383,43 @@ function compiledDomain(domain: Extract<ValueDomain, { kind: 'string' }>): { pat
  * A walk that exceeded its bound is remembered too, or every event would pay for it again.
  */
 const OUTCOME_CACHE_SIZE = 1_024;
-const outcomeCache = new Map<string, Outcome[] | TooComplexError>();
+type SlotOutcomes = Pick<Slot, 'outcomes' | 'complete'>;
+/** Outcomes computed (or the bound a walk exceeded, which no budget changes), with the units the work cost. */
+const outcomeCache = new Map<string, { result: SlotOutcomes | TooComplexError; cost: number }>();
 
-function slotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings): Outcome[] {
+function slotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings, quick: boolean, budget: Budget): SlotOutcomes {
   const key = JSON.stringify([slot.rule.domain, slot.rule.presence, slot.conditions.map((condition) => condition.text), baseValue === ABSENT ? '\u0000absent' : baseValue, readings]);
-  let outcomes = outcomeCache.get(key);
-  if (!outcomes) {
+  // Complete outcomes serve a quick question too; quick ones are kept apart.
+  const stored = outcomeCache.has(key) ? key : quick && outcomeCache.has(`quick ${key}`) ? `quick ${key}` : undefined;
+  let entry = stored === undefined ? undefined : outcomeCache.get(stored)!;
+  if (entry) {
+    if (!budget.paid.has(stored!)) budget.charge(entry.cost);
+    budget.paid.add(stored!);
+  } else {
+    const before = budget.spent;
+    let result: SlotOutcomes | TooComplexError;
     try {
-      outcomes = computeSlotOutcomes(slot, baseValue, readings);
+      result = computeSlotOutcomes(slot, baseValue, readings, quick, budget);
     } catch (error) {
+      // A spent budget belongs to this analysis, not to the field: only a walk's own bound is remembered.
+      if (error instanceof BudgetSpent) throw new BudgetSpent(`proving the conditions on ${pathText(slot.path)} needs more work than the rule allows one analysis; fewer or simpler conditions on that field can be proven`);
       if (!(error instanceof TooComplexError)) throw error;
-      outcomes = error;
+      result = error;
     }
+    entry = { result, cost: budget.spent - before };
+    const storeAs = result instanceof TooComplexError || result.complete ? key : `quick ${key}`;
+    budget.paid.add(storeAs);
     if (outcomeCache.size >= OUTCOME_CACHE_SIZE) outcomeCache.delete(outcomeCache.keys().next().value!);
-    outcomeCache.set(key, outcomes);
+    outcomeCache.set(storeAs, entry);
   }
-  if (outcomes instanceof TooComplexError) throw outcomes;
-  return outcomes;
+  if (entry.result instanceof TooComplexError) throw entry.result;
+  return entry.result;
 }
 
-function computeSlotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings): Outcome[] {
+function computeSlotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings, quick: boolean, budget: Budget): SlotOutcomes {
   const { domain, presence } = slot.rule;
   const candidates: JsonNode[] = [];
+  let complete = true;
   const stringDomain = domain.kind === 'string' ? compiledDomain(domain) : undefined;
   const inDomain = (value: JsonNode): boolean => {
     if (value === ABSENT) return presence === 'sometimes';
@@ -294,7 +431,7 @@ function computeSlotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings
       case 'number':
         return typeof value === 'number' && value >= domain.min && value <= domain.max;
       case 'string':
-        return typeof value === 'string' && regexTest(stringDomain!.pattern, value) && !stringDomain!.excluded.some((regex) => regexTest(regex, value));
+        return typeof value === 'string' && stringDomain!.has(value);
     }
   };
   candidates.push(baseValue);
@@ -306,9 +443,21 @@ function computeSlotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings
     // A value with every condition false is the only outcome that matters for falsifying, one with every condition
     // true the only one for satisfying: when both exist, no walk is needed.
     if (truths.some((truth) => truth.every((t) => !t)) && truths.some((truth) => truth.every(Boolean))) candidates.push(...extremes);
-    else {
-      const automata = slot.conditions.filter((condition) => exactText(condition) === undefined).flatMap((condition) => stringAutomaton(condition, readings));
-      const strings = stringWitnesses(automata, stringDomain, new Set(exact), typeof baseValue === 'string' ? baseValue : undefined);
+    else if (stringDomain?.values) candidates.push(...stringDomain.values);
+    else if (quick) {
+      // Without a walk: each automaton's shortest match, alone and joined with the others' and with the extremes.
+      const matches = slot.conditions.flatMap((condition) => stringAutomaton(condition, readings)).map(shortestBranchText).filter((text): text is string => text !== undefined);
+      const around = typeof baseValue === 'string' ? extremeStrings(slot.conditions, readings, baseValue, '') : [];
+      candidates.push(...around, ...extremes, ...matches, ...extremes.map((text) => [text, ...matches].join('~')));
+      complete = false;
+    } else {
+      // Conditions that test the same text the same way (`= "*x*"` and `!= "*x*"`) share one automaton.
+      const automata = new Map<string, Regex>();
+      for (const condition of slot.conditions) {
+        if (exactText(condition) !== undefined) continue;
+        for (const regex of stringAutomaton(condition, readings)) automata.set(JSON.stringify(regex.branches), regex);
+      }
+      const strings = stringWitnesses([...automata.values()], stringDomain, new Set(exact), typeof baseValue === 'string' ? baseValue : undefined, budget);
       if (!strings) throw new TooComplexError(`the conditions on ${pathText(slot.path)} are too complex to analyse`);
       candidates.push(...strings);
     }
@@ -324,14 +473,16 @@ function computeSlotOutcomes(slot: Slot, baseValue: JsonNode, readings: Readings
     const key = truth.map(Number).join('');
     if (!outcomes.has(key)) outcomes.set(key, { value, truth });
   }
-  return [...outcomes.values()];
+  return { outcomes: [...outcomes.values()], complete };
 }
 
 /**
  * Strings that try to make every wildcard condition false, and every one true: the needed texts joined (those at
- * the start first, those at the end last), and a text without any of them. Checked by the caller, never trusted.
+ * the start first, those at the end last) around a filler, and the filler alone. With the base value as the filler
+ * and no separator, the texts often stay within the field's domain (an ARN, a bucket name). Checked by the caller,
+ * never trusted.
  */
-function extremeStrings(conditions: readonly JsonCondition[], readings: Readings): string[] {
+function extremeStrings(conditions: readonly JsonCondition[], readings: Readings, filler?: string, separator = '~'): string[] {
   const join = (wantTrue: boolean): string => {
     const starts: string[] = [];
     const middles: string[] = [];
@@ -346,9 +497,9 @@ function extremeStrings(conditions: readonly JsonCondition[], readings: Readings
       const core = readings.midValueStarIsLiteral ? text.slice(leading ? 1 : 0, trailing ? -1 : undefined) : text.replace(/\*/g, '');
       (leading && trailing ? middles : leading ? ends : trailing ? starts : middles).push(core);
     }
-    return [...starts, ...middles, ...ends].join('~');
+    return [...starts, ...(filler === undefined ? [] : [filler]), ...middles, ...ends].join(separator);
   };
-  return [join(false), join(true), '~'];
+  return [join(false), join(true), filler ?? '~'];
 }
 
 /** The automaton a condition applies to strings, if its outcome on strings is not constant. */
@@ -385,7 +536,14 @@ function alphabet(regexes: readonly Regex[]): number[] {
   });
 }
 
-type StringDomain = { pattern: Regex; excluded: Regex[] };
+type StringDomain = {
+  pattern: Regex;
+  excluded: Regex[];
+  /** Whether the domain holds a text. */
+  has(text: string): boolean;
+  /** every text, when the domain is a list of names */
+  values?: string[];
+};
 
 /**
  * One string per achievable outcome of the conditions' automata among the strings of the domain (and not one of
@@ -397,22 +555,22 @@ type StringDomain = { pattern: Regex; excluded: Regex[] };
  * conditions can take on any string are found first, over their automata alone; an outcome outside that set cannot
  * occur within the domain either, and the walk with the domain stops once it has a witness for each of the rest.
  */
-function stringWitnesses(regexes: readonly Regex[], domain: StringDomain | undefined, exact: ReadonlySet<string>, seed?: string): string[] | undefined {
+function stringWitnesses(regexes: readonly Regex[], domain: StringDomain | undefined, exact: ReadonlySet<string>, seed: string | undefined, budget: Budget): string[] | undefined {
   const byOutcome = new Map<string, string>();
   // A domain of any text restricts nothing, so the first walk would repeat the second. Beyond its bound (a quarter of
   // the second's) the first walk only gives up its help: the second then looks for every outcome, as it would alone.
   const restricts = domain && (domain.pattern.source !== ANY_TEXT || domain.excluded.length > 0);
-  const possible = restricts && regexes.length > 0 ? walkOutcomes(regexes, undefined, new Map(), new Set(), undefined, MAX_AUTOMATON_STATES / 4) : undefined;
+  const possible = restricts && regexes.length > 0 ? walkOutcomes(regexes, undefined, new Map(), new Set(), undefined, { states: MAX_AUTOMATON_STATES / 4, units: HELPER_WALK_UNITS }, budget) : undefined;
   const wanted = possible ? possible.size : 2 ** regexes.length;
   // The base record's value usually settles the common case (no automaton, or all of them false), and a shortest
   // match of each automaton the case of one condition, without a walk (a match can lie deep in a large automaton).
   for (const text of [...(seed === undefined ? [] : [seed]), ...regexes.map(shortestBranchText)]) {
-    if (text === undefined || exact.has(text) || (domain && (!regexTest(domain.pattern, text) || domain.excluded.some((regex) => regexTest(regex, text))))) continue;
+    if (text === undefined || exact.has(text) || (domain && !domain.has(text))) continue;
     const outcome = regexes.map((regex) => Number(regexTest(regex, text))).join('');
     if (!byOutcome.has(outcome)) byOutcome.set(outcome, text);
     if (byOutcome.size === wanted) return [...byOutcome.values()];
   }
-  const found = walkOutcomes(regexes, domain, byOutcome, exact, possible && new Set(possible.keys()), MAX_AUTOMATON_STATES);
+  const found = walkOutcomes(regexes, domain, byOutcome, exact, possible && new Set(possible.keys()), { states: MAX_AUTOMATON_STATES, units: Infinity }, budget);
   return found && [...found.values()];
 }
 
@@ -433,7 +591,7 @@ function memberOf(set: CharSet): number {
 
 /**
  * The breadth-first walk of `stringWitnesses`: adds to `byOutcome` a shortest text for each outcome it reaches
- * (among `possible` when given) and returns it, or undefined beyond `bound` product states.
+ * (among `possible` when given) and returns it, or undefined beyond `bound` (product states, or units of work).
  */
 function walkOutcomes(
   regexes: readonly Regex[],
@@ -441,8 +599,10 @@ function walkOutcomes(
   byOutcome: Map<string, string>,
   exact: ReadonlySet<string>,
   possible: ReadonlySet<string> | undefined,
-  bound: number,
+  bound: { states: number; units: number },
+  budget: Budget,
 ): Map<string, string> | undefined {
+  let spent = 0;
   const conditions = regexes.length;
   const wanted = possible ? possible.size : 2 ** conditions;
   if (byOutcome.size === wanted) return byOutcome;
@@ -455,21 +615,50 @@ function walkOutcomes(
    * and every possible outcome with those bits is found. Skipping such states (and those the domain can no longer
    * accept, below) leaves the outcomes the full walk finds.
    */
+  // Many product states share their settled bits: the answer is kept per pattern of bits until a new outcome is found.
+  const exhaustedByFates = new Map<string, boolean>();
+  let answeredFor = byOutcome.size;
   const exhausted = (states: readonly number[]): boolean => {
     const fates = states.slice(0, conditions).map((state, i) => machines[i].fate(state));
-    const agrees = (outcome: string) => fates.every((fate, i) => fate === undefined || (outcome[i] === '1') === fate);
     const open = fates.filter((fate) => fate === undefined).length;
     if (!possible && 2 ** open > byOutcome.size) return false;
-    let needed = 0;
-    if (possible) for (const outcome of possible) needed += Number(agrees(outcome));
-    else needed = 2 ** open;
-    let found = 0;
-    for (const outcome of byOutcome.keys()) found += Number(agrees(outcome));
-    return found === needed;
+    if (answeredFor !== byOutcome.size) {
+      exhaustedByFates.clear();
+      answeredFor = byOutcome.size;
+    }
+    const signature = fates.map((fate) => (fate === undefined ? '?' : Number(fate))).join('');
+    let answer = exhaustedByFates.get(signature);
+    if (answer === undefined) {
+      budget.charge((possible?.size ?? 0) + byOutcome.size);
+      const agrees = (outcome: string) => fates.every((fate, i) => fate === undefined || (outcome[i] === '1') === fate);
+      let needed = 0;
+      if (possible) for (const outcome of possible) needed += Number(agrees(outcome));
+      else needed = 2 ** open;
+      let found = 0;
+      for (const outcome of byOutcome.keys()) found += Number(agrees(outcome));
+      exhaustedByFates.set(signature, (answer = found === needed));
+    }
+    return answer;
+  };
+  // Each machine's moves on this walk's letters, a row per state (-1: not yet asked): one lookup per machine and
+  // state, not per letter.
+  const rows = machines.map(() => new Map<number, Int32Array>());
+  const rowOf = (i: number, state: number): Int32Array => {
+    let row = rows[i].get(state);
+    if (!row) rows[i].set(state, (row = new Int32Array(letters.length).fill(-1)));
+    return row;
+  };
+  const move = (i: number, row: Int32Array, state: number, l: number): number => (row[l] >= 0 ? row[l] : (row[l] = machines[i].step(state, letters[l])));
+  // A product state's key: a UTF-16 unit per machine state (two past 0xfffe, behind a marker).
+  const keyOf = (states: readonly number[]) => {
+    let key = '';
+    for (const state of states) key += state < 0xffff ? String.fromCharCode(state) : String.fromCharCode(0xffff, state & 0xffff, state >>> 16);
+    return key;
   };
   const start = machines.map(() => 0);
-  const seen = new Set<string>([start.join(',')]);
+  const seen = new Set<string>([keyOf(start)]);
   let frontier: Array<{ states: number[]; text: string }> = [{ states: start, text: '' }];
+  const current: Int32Array[] = new Array(machines.length);
   while (frontier.length > 0) {
     const following: typeof frontier = [];
     for (const { states, text } of frontier) {
@@ -481,20 +670,27 @@ function walkOutcomes(
         if (byOutcome.size === wanted) return byOutcome;
       }
       if (exhausted(states)) continue;
-      next: for (const letter of letters) {
+      // Charged per machine step taken: the domain's for every letter, the conditions' for the letters it lets on.
+      let steps = machines.length;
+      for (let i = 0; i < machines.length; i++) current[i] = rowOf(i, states[i]);
+      next: for (let l = 0; l < letters.length; l++) {
         const advanced = new Array<number>(machines.length);
         // The domain first: a text it can no longer accept (or an excluded value it already is) leads nowhere.
         for (let i = conditions; i < machines.length; i++) {
-          advanced[i] = machines[i].step(states[i], letter);
+          steps++;
+          advanced[i] = move(i, current[i], states[i], l);
           if (machines[i].fate(advanced[i]) === (i !== conditions)) continue next;
         }
-        for (let i = 0; i < conditions; i++) advanced[i] = machines[i].step(states[i], letter);
-        const key = advanced.join(',');
+        steps += conditions;
+        for (let i = 0; i < conditions; i++) advanced[i] = move(i, current[i], states[i], l);
+        const key = keyOf(advanced);
         if (seen.has(key)) continue;
-        if (seen.size >= bound) return undefined;
+        if (seen.size >= bound.states) return undefined;
         seen.add(key);
-        following.push({ states: advanced, text: text + String.fromCodePoint(letter) });
+        following.push({ states: advanced, text: text + String.fromCodePoint(letters[l]) });
       }
+      budget.charge(steps);
+      if ((spent += steps) > bound.units) return undefined;
     }
     frontier = following;
   }

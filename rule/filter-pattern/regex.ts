@@ -254,17 +254,32 @@ export class RegexSearch {
   private found = false;
   /** The atoms of all branches in order, with a marker where each branch ends. */
   private readonly items: ReadonlyArray<RegexItem | null>;
-  /** entries[k]: ascending entry positions of atom k, live from heads[k] on. */
+  /** Per branch: the index of its first item and of its end marker in `items`, and whether it begins with ^. */
+  private readonly shape: ReadonlyArray<{ first: number; end: number; anchored: boolean }>;
+  /** entries[k]: ascending entry positions of atom k, live from heads[k] on; NONE when the atom has no live entry. */
   private entries: number[][];
   private heads: number[];
+  /**
+   * Per branch, how many of its atoms have live entries. A state is cloned for every transition the analysis
+   * builds, and expressions can have hundreds of atoms: a branch with none alive that cannot begin is skipped.
+   */
+  private live: number[];
   /** Every branch begins with ^, so once past the start no new attempt can begin. */
   private readonly startAnchored: boolean;
 
   constructor(readonly regex: Regex) {
-    this.items = regex.branches.flatMap((branch) => [...branch, null]);
-    this.startAnchored = regex.branches.every((branch) => branch[0]?.kind === 'anchor' && branch[0].at === 'start');
-    this.entries = this.items.map(() => []);
+    const branches = regex.branches.map(withoutOptionalEnds);
+    this.items = branches.flatMap((branch) => [...branch, null]);
+    let first = 0;
+    this.shape = branches.map((branch) => {
+      const entry = { first, end: first + branch.length, anchored: branch[0]?.kind === 'anchor' && branch[0].at === 'start' };
+      first += branch.length + 1;
+      return entry;
+    });
+    this.startAnchored = this.shape.every((branch) => branch.anchored);
+    this.entries = this.items.map(() => NONE);
     this.heads = this.items.map(() => 0);
+    this.live = this.shape.map(() => 0);
     this.settle(false);
   }
 
@@ -287,35 +302,34 @@ export class RegexSearch {
   settled(): boolean | undefined {
     if (this.found) return true;
     if (this.position === 0 || !this.startAnchored) return undefined;
-    for (let k = 0; k < this.entries.length; k++) if (this.entries[k].length > this.heads[k]) return undefined;
-    return false;
+    return this.live.some((count) => count > 0) ? undefined : false;
   }
 
   /** Consume one character (a code point). */
   advance(code: number): void {
     if (this.found) return;
     const next = this.position + 1;
-    for (let k = 0; k < this.items.length; k++) {
-      const item = this.items[k];
-      if (item === null || item.kind !== 'atom') continue;
-      const list = this.entries[k];
-      let head = this.heads[k];
-      if (head === list.length) continue;
-      if (!setHas(item.set, code)) {
-        list.length = 0;
-        this.heads[k] = 0;
-        continue;
+    for (let b = 0; b < this.shape.length; b++) {
+      if (this.live[b] === 0) continue;
+      const { first, end } = this.shape[b];
+      for (let k = first; k < end; k++) {
+        const list = this.entries[k];
+        if (list === NONE) continue;
+        const item = this.items[k] as Extract<RegexItem, { kind: 'atom' }>;
+        let head = this.heads[k];
+        // Entries that have now consumed more than `max` characters fall out (oldest first).
+        if (setHas(item.set, code)) while (head < list.length && next - list[head] > item.max) head++;
+        else head = list.length;
+        if (head === list.length) {
+          this.entries[k] = NONE;
+          head = 0;
+          this.live[b]--;
+        } else if (head > 32 && head * 2 > list.length) {
+          list.splice(0, head);
+          head = 0;
+        }
+        this.heads[k] = head;
       }
-      // Entries that have now consumed more than `max` characters fall out (oldest first).
-      while (head < list.length && next - list[head] > item.max) head++;
-      if (head === list.length) {
-        list.length = 0;
-        head = 0;
-      } else if (head > 32 && head * 2 > list.length) {
-        list.splice(0, head);
-        head = 0;
-      }
-      this.heads[k] = head;
     }
     this.position = next;
     this.settle(false);
@@ -324,48 +338,55 @@ export class RegexSearch {
   /** Follow every move that consumes no character: entering atoms, leaving them, anchors, a new start. */
   private settle(atEnd: boolean): void {
     const t = this.position;
-    // A search may start anywhere: the first item of each branch is always enterable.
-    let enter = true;
-    for (let k = 0; k < this.items.length; k++) {
-      const item = this.items[k];
-      if (item === null) {
-        if (enter) this.found = true;
-        enter = true;
-        continue;
+    for (let b = 0; b < this.shape.length; b++) {
+      const { first, end, anchored } = this.shape[b];
+      // Past the start, a branch that begins with ^ and has nothing alive can do nothing more.
+      if (anchored && t > 0 && this.live[b] === 0) continue;
+      // A search may start anywhere: the first item of each branch is always enterable.
+      let enter = true;
+      let liveAhead = this.live[b];
+      for (let k = first; k < end && (enter || liveAhead > 0); k++) {
+        const item = this.items[k]!;
+        if (item.kind === 'anchor') {
+          enter = enter && (item.at === 'start' ? t === 0 : atEnd);
+          continue;
+        }
+        let list = this.entries[k];
+        const wasLive = list !== NONE;
+        if (wasLive) liveAhead--;
+        // With no upper bound only the oldest entry can matter (it has consumed the most).
+        if (enter && list[list.length - 1] !== t && (item.max !== Infinity || !wasLive)) {
+          if (!wasLive) {
+            this.entries[k] = list = [];
+            this.live[b]++;
+          }
+          list.push(t);
+        }
+        const canLeave = list.length > 0 && t - list[this.heads[k]] >= item.min;
+        enter = (enter && item.min === 0) || canLeave;
       }
-      if (item.kind === 'anchor') {
-        enter = enter && (item.at === 'start' ? t === 0 : atEnd);
-        continue;
-      }
-      const list = this.entries[k];
-      const head = this.heads[k];
-      const live = list.length - head;
-      // With no upper bound only the oldest entry can matter (it has consumed the most).
-      if (enter && list[list.length - 1] !== t && (item.max !== Infinity || live === 0)) list.push(t);
-      const canLeave = list.length > head && t - list[head] >= item.min;
-      enter = (enter && item.min === 0) || canLeave;
+      // The loop stops early only when nothing can enter: still entering here means the branch's end was reached.
+      if (enter) this.found = true;
     }
   }
 
   clone(): RegexSearch {
-    // The analysis clones states by the thousand: copy only the live entries, sharing nothing mutable.
+    // Copy only the live entries, sharing nothing mutable.
     const copy = Object.create(RegexSearch.prototype) as { -readonly [K in keyof RegexSearch]: RegexSearch[K] } & Record<string, unknown>;
-    const count = this.entries.length;
-    const entries: number[][] = new Array(count);
-    const heads: number[] = new Array(count);
-    for (let k = 0; k < count; k++) {
-      const list = this.entries[k];
-      const head = this.heads[k];
-      entries[k] = head === list.length ? [] : head === 0 ? list.slice() : list.slice(head);
-      heads[k] = 0;
+    const entries = this.entries.slice();
+    for (let b = 0; b < this.shape.length; b++) {
+      if (this.live[b] === 0) continue;
+      for (let k = this.shape[b].first; k < this.shape[b].end; k++) if (entries[k] !== NONE) entries[k] = entries[k].slice(this.heads[k]);
     }
     copy.regex = this.regex;
     copy.items = this.items;
+    copy.shape = this.shape;
     copy.startAnchored = this.startAnchored;
     copy.position = this.position;
     copy.found = this.found;
     copy.entries = entries;
-    copy.heads = heads;
+    copy.heads = new Array<number>(this.items.length).fill(0);
+    copy.live = this.live.slice();
     return copy as unknown as RegexSearch;
   }
 
@@ -374,18 +395,38 @@ export class RegexSearch {
     if (this.found) return 'found';
     const t = this.position;
     // Past its minimum, how long an unbounded atom has run no longer matters: cap it, so the states stay finite.
-    // Built in one pass: expressions of hundreds of atoms make a key per state of their machine.
     let key = t === 0 ? 's|' : 'm|';
-    for (let k = 0; k < this.entries.length; k++) {
-      const list = this.entries[k];
-      const item = this.items[k];
-      const cap = item && item.kind === 'atom' && item.max === Infinity ? item.min : Infinity;
-      for (let j = this.heads[k]; j < list.length; j++) key += `${j > this.heads[k] ? ',' : ''}${Math.min(t - list[j], cap)}`;
-      key += ';';
+    for (let b = 0; b < this.shape.length; b++) {
+      if (this.live[b] === 0) continue;
+      for (let k = this.shape[b].first; k < this.shape[b].end; k++) {
+        const list = this.entries[k];
+        if (list === NONE) continue;
+        const item = this.items[k] as Extract<RegexItem, { kind: 'atom' }>;
+        const cap = item.max === Infinity ? item.min : Infinity;
+        const head = this.heads[k];
+        key += `${k}:`;
+        for (let j = head; j < list.length; j++) key += `${j > head ? ',' : ''}${Math.min(t - list[j], cap)}`;
+        key += ';';
+      }
     }
     return key;
   }
 }
+
+/**
+ * A branch without the atoms at its unanchored ends that may match nothing (`a*b*x` → `x`): a text contains a match
+ * of one exactly when it contains a match of the other, and the search pays for every atom on every character.
+ */
+function withoutOptionalEnds(branch: RegexItem[]): RegexItem[] {
+  let start = 0;
+  let end = branch.length;
+  while (start < end && branch[start].kind === 'atom' && (branch[start] as { min: number }).min === 0) start++;
+  while (end > start && branch[end - 1].kind === 'atom' && (branch[end - 1] as { min: number }).min === 0) end--;
+  return start === 0 && end === branch.length ? branch : branch.slice(start, end);
+}
+
+/** The entry list of an atom with no live entry: shared, and never written. */
+const NONE: number[] = Object.freeze([]) as unknown as number[];
 
 /**
  * Unanchored search: does `text` contain a match? Linear in the text length. The same expressions run over many
@@ -433,9 +474,28 @@ export class LazyDfa {
   private readonly fates: Array<boolean | undefined> = [];
   /** The summed length of the states' keys: what building the machine has cost so far. */
   keyCharacters = 0;
+  /**
+   * Where the expression's character sets begin and end, ascending: code points between two cuts are alike to every
+   * atom, so a transition is built once per class, not once per character (a walk's alphabet is the union of many
+   * expressions', most of which tell few of its letters apart).
+   */
+  private readonly cuts: number[];
 
   constructor(regex: Regex) {
+    const cuts = new Set<number>([0]);
+    for (const branch of regex.branches) for (const item of branch) if (item.kind === 'atom') for (const [lo, hi] of item.set.ranges) cuts.add(lo).add(hi + 1);
+    this.cuts = [...cuts].sort((a, b) => a - b);
     this.intern(new RegexSearch(regex));
+  }
+
+  private classOf(code: number): number {
+    let [lo, hi] = [0, this.cuts.length - 1];
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.cuts[mid] <= code) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   get size(): number {
@@ -453,12 +513,13 @@ export class LazyDfa {
   }
 
   step(state: number, code: number): number {
-    const known = this.transitions[state].get(code);
+    const cls = this.classOf(code);
+    const known = this.transitions[state].get(cls);
     if (known !== undefined) return known;
     const next = this.states[state].clone();
     next.advance(code);
     const id = this.intern(next);
-    this.transitions[state].set(code, id);
+    this.transitions[state].set(cls, id);
     return id;
   }
 

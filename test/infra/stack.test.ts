@@ -141,13 +141,14 @@ describe('the rule bundle', () => {
     expect(sources.filter((source) => /aws-cdk-lib|constructs|cdk-nag|@aws-sdk|[\\/]test[\\/]|jest|infra[\\/]/.test(source))).toEqual([]);
   });
 
-  // 100 KB until this round: the Security Hub finding's builder and writes (about 8 KB; its validator stays out), the
+  // 100 KB until issue 14: the Security Hub finding's builder and writes (about 8 KB; its validator stays out), the
   // record-space model and coverage search (about 16 KB), each link's own module with the policy evaluator and the
-  // alarm model (about 28 KB): 153.5 KB in all. What the target guards against is a heavy dependency or the SDK
-  // slipping into the bundle (the next test names the allowed imports).
-  test("stays under the 160 KB target", () => {
+  // alarm model (about 28 KB): 153.5 KB. Issue 15's bounded analysis (staged search, work budget, identity parts)
+  // adds about 7 KB: 162.5 KB. What the target guards against is a heavy dependency or the SDK slipping into the
+  // bundle (the next test names the allowed imports).
+  test('stays under the 170 KB target', () => {
     const bytes = fs.statSync(path.join(bundle(), 'index.js')).size;
-    expect(bytes).toBeLessThan(160_000);
+    expect(bytes).toBeLessThan(170_000);
   });
 
   test('requires nothing but the AWS SDK and Node.js built-ins, which the runtime provides', () => {

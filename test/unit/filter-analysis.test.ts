@@ -5,10 +5,16 @@ const POLICY = POLICY_EVENT_NAMES;
 const EITHER = '($.eventName = PutBucketPolicy || $.eventName = DeleteBucketPolicy)';
 
 describe('"for any principal and any incidental values" is decided exactly for JSON patterns', () => {
+  test('a miss is shown as a record CloudTrail can write: the root user with the root ARN, not another identity\'s', () => {
+    const analysis = analyzeFilterPattern(`{ ${EITHER} && $.userIdentity.type != "Root" && ($.userIdentity.arn NOT EXISTS || $.userIdentity.arn != "*:user/*") }`, POLICY);
+    expect(analysis.missReasons.PutBucketPolicy).toBe('does not match a PutBucketPolicy record whose $.userIdentity.type is "Root" and $.userIdentity.arn is "arn:aws:iam::111122223333:root"');
+  });
+
+
   test.each([
     [`{ ${EITHER} && $.userIdentity.type = IAMUser }`, '$.userIdentity.type is "AssumedRole"'],
     [`{ ${EITHER} && $.requestParameters.bucketName = "prod-*" }`, '$.requestParameters.bucketName is "example-bucket"'],
-    [`{ ${EITHER} && $.userIdentity.arn != "arn:aws:iam::111122223333:role/ci" }`, '$.userIdentity.arn is "arn:aws:iam::111122223333:role/ci"'],
+    [`{ ${EITHER} && $.userIdentity.arn != "arn:aws:sts::111122223333:assumed-role/ci/deploy" }`, '$.userIdentity.arn is "arn:aws:sts::111122223333:assumed-role/ci/deploy"'],
     [`{ ${EITHER} && $.awsRegion = us-east-1 }`, '$.awsRegion is "'],
     [`{ ${EITHER} && $.sourceIPAddress != %^10\\.% }`, '$.sourceIPAddress is "10.'],
     [`{ ${EITHER} && $.userIdentity.sessionContext.attributes.mfaAuthenticated = "true" }`, 'mfaAuthenticated is'],
@@ -32,6 +38,8 @@ describe('"for any principal and any incidental values" is decided exactly for J
     `{ ${EITHER} && $.resources[*].type = "AWS::S3::Bucket" }`,
     `{ ${EITHER} && $.userIdentity.type = * }`,
     `{ ($.eventName = PutBucketPolicy && $.userIdentity.type = Root) || ($.eventName = PutBucketPolicy && $.userIdentity.type != Root) || $.eventName = DeleteBucketPolicy }`,
+    // F11: an assumed role's ARN is always arn:…:sts::…:assumed-role/…, so the two fields agree.
+    `{ ${EITHER} && ($.userIdentity.type != "AssumedRole" || $.userIdentity.arn NOT EXISTS || $.userIdentity.arn = "*:assumed-role/*") }`,
   ])('%s covers both policy events', (pattern) => {
     const analysis = analyzeFilterPattern(pattern, POLICY);
     expect(analysis.missReasons).toEqual({});

@@ -183,6 +183,9 @@ describe('9. over-broad, decided from the pattern', () => {
     [`{ ${EITHER} || $.eventSource = ec2.amazonaws.com }`, 'of ec2.amazonaws.com'],
     [`{ ${EITHER} || $.eventName = GetBucketPolicy }`, 'GetBucketPolicy record of s3.amazonaws.com'],
     ['PutBucketPolicy "s3.amazonaws.com"', 'whose user agent is "PutBucketPolicy s3.amazonaws.com"'],
+    // Excluding text of one service, or of one kind of identity (an assumed role's ARN has "sts"), hides neither the
+    // other services nor a read by the root user that carries the name.
+    ['"PutBucketPolicy" -"cloudtrail.amazonaws.com" -"ec2.amazonaws.com" -"sts" -"ConsoleLogin"', 'made by the root user whose user agent is "PutBucketPolicy"'],
   ])('%s is over-broad: %s', (pattern, record) => {
     const analysis = analyzeFilterPattern(pattern, POLICY);
     expect(analysis.overBroad).toBe(true);

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
-import { changeSpace, nonChangeSpaces } from '../../rule/events/record-space';
+import { changeSpace, identityParts, nonChangeSpaces, type RecordSpace } from '../../rule/events/record-space';
 import { FilterPatternError, parseFilterPattern } from '../../rule/filter-pattern';
-import { findRecord, modelSpace } from '../../rule/filter-pattern/coverage';
+import { Budget, findRecord, findRecordInParts, modelSpace } from '../../rule/filter-pattern/coverage';
 import { evaluateJson, testNode } from '../../rule/filter-pattern/match';
 import type { JsonExpression } from '../../rule/filter-pattern/parse';
 import { DEFAULT_READINGS } from '../../rule/filter-pattern/readings';
 
 /**
- * The fast analysis (independent groups, pruned outcomes, memoised failures) against brute force: every
+ * The fast analysis (independent groups, pruned outcomes, memoised failures, values tried before walks) against brute force: every
  * combination of every outcome of every field the pattern reads, each evaluated on a concrete record by the same
  * matcher TestMetricFilter uses. They must agree on whether some record makes the pattern false, and true.
  */
@@ -18,6 +18,7 @@ const SELECTORS = [
   '$.readOnly',
   '$.errorCode',
   '$.userIdentity.type',
+  '$.userIdentity.arn',
   '$.userAgent',
   '$.awsRegion',
   '$.sourceIPAddress',
@@ -46,6 +47,17 @@ const TESTS = [
   'NOT EXISTS',
   '= "example-bucket"',
   '!= "x"',
+  // Wildcards that tie values together (a text ending in "a" cannot end in "-1"; one containing "Bucket" may
+  // begin with "Put"): the search first tries values without a walk, and walks a field only when it must.
+  '= "*a"',
+  '!= "*a"',
+  '= "Put*"',
+  '!= "*Bucket*"',
+  '= "*Policy"',
+  '!= %^us%',
+  // An identity's type fixes its ARN's form (F11): a root ARN never comes with an assumed role.
+  '= "*:root"',
+  '!= "*:assumed-role/*"',
 ];
 
 const condition = fc.tuple(fc.constantFrom(...SELECTORS), fc.constantFrom(...TESTS)).map(([selector, test]) => `${selector} ${test}`);
@@ -73,29 +85,46 @@ function bruteForce(parsed: JsonExpression, space: ReturnType<typeof changeSpace
   return false;
 }
 
+/** The JSON expression of `{ text }`, or undefined when AWS would refuse it (more than two regular expressions). */
+function jsonExpression(text: string): JsonExpression | undefined {
+  try {
+    const parsed = parseFilterPattern(`{ ${text} }`);
+    return parsed.kind === 'json' ? parsed.expression : undefined;
+  } catch (error) {
+    if (error instanceof FilterPatternError) return undefined;
+    throw error;
+  }
+}
+
+/** For random patterns, the fast search (`find`) finds a record exactly when brute force over `spaces` does, and only real ones. */
+function agreesWithBruteForce(spaces: readonly RecordSpace[], find: (expression: JsonExpression, want: boolean) => ReturnType<typeof findRecord>): void {
+  fc.assert(
+    fc.property(expression, (text) => {
+      const parsed = jsonExpression(text);
+      if (!parsed) return;
+      for (const want of [false, true]) {
+        const fast = find(parsed, want);
+        expect([text, want, fast.choice !== undefined]).toEqual([text, want, spaces.some((space) => bruteForce(parsed, space, want))]);
+        // A record the search reports really is one: the matcher agrees on it.
+        if (fast.choice) expect(evaluateJson(parsed, fast.model.recordFor(fast.choice), DEFAULT_READINGS)).toBe(want);
+      }
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
+  );
+}
+
 describe('the fast analysis agrees with brute-force enumeration', () => {
   const spaces = [changeSpace('PutBucketPolicy'), changeSpace('DeleteBucketPolicy'), ...nonChangeSpaces()];
   test.each(spaces.map((space) => [space.label, space] as const))('over every %s', (_label, space) => {
-    fc.assert(
-      fc.property(expression, (text) => {
-        let parsed: ReturnType<typeof parseFilterPattern>;
-        try {
-          parsed = parseFilterPattern(`{ ${text} }`);
-        } catch (error) {
-          // More than two regular expressions: a pattern AWS refuses, nothing to analyse.
-          if (error instanceof FilterPatternError) return;
-          throw error;
-        }
-        if (parsed.kind !== 'json') return;
-        for (const want of [false, true]) {
-          const fast = findRecord(parsed.expression, space, want, DEFAULT_READINGS);
-          expect([text, want, fast.choice !== undefined]).toEqual([text, want, bruteForce(parsed.expression, space, want)]);
-          // A record the search reports really is one: the matcher agrees on it.
-          if (fast.choice) expect(evaluateJson(parsed.expression, fast.model.recordFor(fast.choice), DEFAULT_READINGS)).toBe(want);
-        }
-      }),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
-    );
+    agreesWithBruteForce([space], (parsed, want) => findRecord(parsed, space, want, DEFAULT_READINGS));
+  });
+});
+
+describe('the search over the parts of a space split by identity agrees with brute force over every part', () => {
+  const spaces = [changeSpace('PutBucketPolicy'), ...nonChangeSpaces()];
+  test.each(spaces.map((space) => [space.label, space] as const))('over every %s', (_label, space) => {
+    const parts = identityParts(space);
+    agreesWithBruteForce(parts, (parsed, want) => findRecordInParts(parsed, parts, want, DEFAULT_READINGS, new Budget(Infinity)));
   });
 });
 
@@ -119,15 +148,9 @@ describe("a field's outcomes are every truth vector its values can give", () => 
     const space = changeSpace('PutBucketPolicy');
     fc.assert(
       fc.property(fc.array(bucketTest, { minLength: 1, maxLength: 4 }), (tests) => {
-        let parsed: ReturnType<typeof parseFilterPattern>;
-        try {
-          parsed = parseFilterPattern(`{ ${tests.map((t) => `$.requestParameters.bucketName ${t}`).join(' && ')} }`);
-        } catch (error) {
-          if (error instanceof FilterPatternError) return;
-          throw error;
-        }
-        if (parsed.kind !== 'json') return;
-        const [slot] = modelSpace(parsed.expression, space, DEFAULT_READINGS).model.slots;
+        const parsed = jsonExpression(tests.map((t) => `$.requestParameters.bucketName ${t}`).join(' && '));
+        if (!parsed) return;
+        const [slot] = modelSpace(parsed, space, DEFAULT_READINGS).model.slots;
         const vectors = new Set(slot.outcomes.map((outcome) => outcome.truth.map(Number).join('')));
         for (const outcome of slot.outcomes) {
           expect(typeof outcome.value === 'string' && bucketName.test(outcome.value)).toBe(true);
