@@ -101,6 +101,12 @@ const WORST_PATTERNS: Array<[string, (seed: number) => string]> = [
     '~45 wildcard event names, proven not over-broad',
     (seed) => upTo1024(`{ $.eventSource = s3.amazonaws.com && ($.eventName = "Put*Policy" || $.eventName = "Delete*Policy"`, (i) => ` || $.eventName = "*${seed}Bucket${i}*"`, ') }'),
   ],
+  // Found by red-teaming: ~45 prefixes and suffixes of one free-text field, ORed (covers: no text starts with two of the
+  // prefixes), forty machines in one walk, past the budget.
+  [
+    'prefixes and suffixes of the user agent, ORed',
+    (seed) => upTo1024(`{ ${EITHER} && ($.userAgent NOT EXISTS`, (i) => (i % 2 ? ` || $.userAgent = "*${seed}q${i}"` : ` || $.userAgent != "${seed}q${i}*"`), ') }'),
+  ],
   // 2^20 outcomes on one field: beyond the work budget, so it fails closed ("cannot be proven").
   ['twenty tautologies on one field (x = "*k*" || x != "*k*")', (seed) => upTo1024(`{ ${EITHER}`, (i) => ` && ($.requestParameters.bucketName = "*${seed}k${i}*" || $.requestParameters.bucketName != "*${seed}k${i}*")`, ' }')],
 ];

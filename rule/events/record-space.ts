@@ -18,6 +18,7 @@ export type ValueDomain =
       /** never these values */ excluded?: string[];
       /** every value reads as a positive number (eventVersion "1.09"), so it can be a metric value */ positiveNumeral?: boolean;
     }
+  /** Whole numbers (byte counts) from min to max. */
   | { kind: 'number'; min: number; max: number }
   | { kind: 'boolean' }
   /** Caller-controlled JSON: any value, object or text. */
@@ -288,9 +289,22 @@ function stepsOf(rule: FieldRule): string[] {
   return steps;
 }
 
+const rulesByPath = new WeakMap<RecordSpace, Map<string, FieldRule | undefined>>();
 /** The nearest rule for a concrete path (`$.a.b`, array indexes written as `.*`-matched keys), or undefined: fixed. */
 export function ruleFor(space: RecordSpace, path: readonly (string | number)[]): FieldRule | undefined {
+  // Asked for every condition of every pattern in every space: remembered per space.
+  let known = rulesByPath.get(space);
+  if (!known) rulesByPath.set(space, (known = new Map()));
+  const key = path.join('\u0000');
+  if (!known.has(key)) known.set(key, nearestRule(space, path));
+  return known.get(key);
+}
+
+function nearestRule(space: RecordSpace, path: readonly (string | number)[]): FieldRule | undefined {
   let best: { rule: FieldRule; depth: number } | undefined;
+  // A `*` inside a rule's path stands for the keys the base record has there (`$.resources.*.ARN`: each resource
+  // CloudTrail lists), not for any key: `resources[1]` of a one-resource record is absent, so fixed.
+  const matches = (steps: readonly string[]) => steps.every((step, i) => (step === '*' ? hasKey(space.base, path.slice(0, i), path[i]) : step === String(path[i])));
   for (const rule of space.rules) {
     const steps = stepsOf(rule);
     const open = steps[steps.length - 1] === '*' && rule.domain.kind === 'open' && steps.length >= 2 && !rule.path.includes('.*.');
@@ -302,11 +316,20 @@ export function ruleFor(space: RecordSpace, path: readonly (string | number)[]):
       }
       continue;
     }
+    // Below a field that holds a string, a number or a boolean there is nothing: such a path is fixed (absent).
+    if (steps.length < path.length && rule.domain.kind !== 'open' && matches(steps)) return undefined;
     if (steps.length !== path.length) continue;
-    if (steps.every((step, i) => step === '*' || step === String(path[i]))) {
+    if (matches(steps)) {
       const depth = steps.length;
       if (!best || depth > best.depth) best = { rule, depth };
     }
   }
   return best?.rule;
+}
+
+/** Whether the node at `path` in `record` has the key (an index of an array, a property of an object). */
+function hasKey(record: unknown, path: readonly (string | number)[], key: string | number): boolean {
+  let node: unknown = record;
+  for (const step of path) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[step as string] : undefined;
+  return node !== null && typeof node === 'object' && Object.prototype.hasOwnProperty.call(node, key);
 }

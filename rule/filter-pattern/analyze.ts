@@ -131,7 +131,8 @@ function analyze(pattern: string, required: string[], readings: Readings): Filte
   const missReasons: Record<string, string> = {};
   const missedRecords: Record<string, string> = {};
   const unmatchedEvents: string[] = [];
-  // One budget of work for the whole analysis: a pattern too hard to prove fails closed, in bounded time.
+  // A budget of work for each question (coverage here, over-broad below): a pattern too hard to prove fails closed,
+  // in bounded time, and a hard coverage proof does not leave over-broad unproven.
   const budget = new Budget(ANALYSIS_BUDGET);
   for (const eventName of required) {
     const miss = findMiss(parsed, eventName, readings, budget);
@@ -141,7 +142,7 @@ function analyze(pattern: string, required: string[], readings: Readings): Filte
     if (!miss.matchesSome) unmatchedEvents.push(eventName);
   }
   const benignMatched = BENIGN_RECORDS.filter((benign) => !required.includes(benign.eventName) && recordMatches(parsed, benign.record, readings)).map((benign) => benign.id);
-  const overBroadExample = findOverBroad(parsed, required, readings, budget);
+  const overBroadExample = findOverBroad(parsed, required, readings, new Budget(ANALYSIS_BUDGET));
   // The attempt that matters most is an attempt to open a bucket: probe PutBucketPolicy when it is required.
   const probeEvent = required.includes('PutBucketPolicy') ? 'PutBucketPolicy' : required[0];
   const matchesFailedAttempts = probeEvent !== undefined && recordMatches(parsed, failedAttemptRecord(probeEvent), readings);

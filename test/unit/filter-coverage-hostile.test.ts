@@ -98,6 +98,29 @@ describe('4. witnesses are records CloudTrail could write', () => {
     const value = extract.exec(reason)?.[1];
     expect(value).toMatch(form);
   });
+
+  // Found by red-teaming the bounded analysis: each was a wrong verdict before it was fixed.
+  test('a record lists the resources CloudTrail lists: a bucket call has one, so resources[1] is absent', () => {
+    expect(analyzeFilterPattern('{ $.resources[1].ARN = "arn:*" }', POLICY).coversRequiredEvents).toBe(false);
+    expect(analyzeFilterPattern('{ $.resources.foo.ARN = "arn:*" }', POLICY).coversRequiredEvents).toBe(false);
+    expect(analyzeFilterPattern('{ $.resources[5].ARN NOT EXISTS }', POLICY).coversRequiredEvents).toBe(true);
+  });
+
+  test('a wildcard selects only children that exist: NOT EXISTS on $.a.* is never true, so a record without the byte count escapes', () => {
+    const analysis = analyzeFilterPattern('{ $.additionalEventData.* NOT EXISTS || $.additionalEventData.bytesTransferredIn >= 0 }', POLICY);
+    expect(analysis.coversRequiredEvents).toBe(false);
+    expect(analysis.missReasons.PutBucketPolicy).toBe('does not match a PutBucketPolicy record whose $.additionalEventData.bytesTransferredIn is absent');
+  });
+
+  test('byte counts are whole numbers: "<= 1 or >= 2" leaves no count out', () => {
+    const analysis = analyzeFilterPattern('{ $.additionalEventData.bytesTransferredIn NOT EXISTS || $.additionalEventData.bytesTransferredIn <= 1 || $.additionalEventData.bytesTransferredIn >= 2 }', POLICY);
+    expect(analysis.missReasons).toEqual({});
+  });
+
+  test('a string field has nothing below it: $.requestParameters.bucketName.x never exists', () => {
+    expect(analyzeFilterPattern('{ $.requestParameters.bucketName.x NOT EXISTS }', POLICY).missReasons).toEqual({});
+    expect(analyzeFilterPattern('{ $.userIdentity.arn.x NOT EXISTS }', POLICY).missReasons).toEqual({});
+  });
 });
 
 describe('5. partial coverage says which records it misses', () => {

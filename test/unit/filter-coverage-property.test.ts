@@ -24,6 +24,10 @@ const SELECTORS = [
   '$.sourceIPAddress',
   '$.requestParameters.bucketName',
   '$.additionalEventData.bytesTransferredIn',
+  // A wildcard selects the children that exist (an absent one is not selected, NOT EXISTS included); an index the
+  // record does not have is absent.
+  '$.additionalEventData.*',
+  '$.resources[1].ARN',
   '$.addendum',
   '$.vpcEndpointId',
 ];
