@@ -327,9 +327,17 @@ function nearestRule(space: RecordSpace, path: readonly (string | number)[]): Fi
   return best?.rule;
 }
 
-/** Whether the node at `path` in `record` has the key (an index of an array, a property of an object). */
+/**
+ * Whether the node at `path` in `record` has the key as a filter selector reads it: a number indexes an array, a
+ * string names an object's property (an array has no `length` or `"0"` for a selector).
+ */
 function hasKey(record: unknown, path: readonly (string | number)[], key: string | number): boolean {
   let node: unknown = record;
-  for (const step of path) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[step as string] : undefined;
-  return node !== null && typeof node === 'object' && Object.prototype.hasOwnProperty.call(node, key);
+  for (const step of path) node = has(node, step) ? (node as Record<string, unknown>)[step as string] : undefined;
+  return has(node, key);
+}
+
+function has(node: unknown, key: string | number): boolean {
+  if (Array.isArray(node)) return typeof key === 'number' && key < node.length;
+  return node !== null && typeof node === 'object' && typeof key === 'string' && Object.prototype.hasOwnProperty.call(node, key);
 }

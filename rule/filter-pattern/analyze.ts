@@ -1,12 +1,12 @@
 import { BENIGN_RECORDS, CATALOG_EVENT_NAMES, changeRecordVariants, directoryBucketChangeRecord, failedAttemptRecord, s3ChangeRecord, type CloudTrailRecord } from '../events/catalog';
 import { CIS_EVENT_NAMES, isSecurityHubExactText, POLICY_EVENT_NAMES } from '../events/canonical';
 import { changeSpace, identityParts, nonChangeSpaces, ruleFor, type RecordSpace } from '../events/record-space';
-import { ANALYSIS_BUDGET, Budget, findRecordInParts, pathText, TooComplexError, valueAt, type findRecord, type SpaceModel } from './coverage';
+import { ANALYSIS_BUDGET, Budget, findRecordInParts, pathText, TooComplexError, valueAt, valueAvoiding, type findRecord, type SpaceModel } from './coverage';
 import { FilterPatternError } from './errors';
 import { ABSENT, evaluateJson, matchEvent, type JsonNode } from './match';
 import { parseFilterPattern, parseSelector, type FilterPattern, type JsonExpression } from './parse';
 import { DEFAULT_READINGS, type Readings } from './readings';
-import { dfaOf, type Regex } from './regex';
+import { regexTest, shortestBranchText } from './regex';
 
 /**
  * Coverage analysis: does a filter pattern fire on every successful record of each required S3 change event,
@@ -221,15 +221,37 @@ function findMiss(pattern: FilterPattern, eventName: string, readings: Readings,
   // (or the first match) settles the question.
   const variants = function* () {
     for (const { label, record } of changeRecordVariants(eventName)) yield { label: `made by ${label}`, message: JSON.stringify(record) };
+    yield* variedRecords(pattern, eventName, budget);
     yield* hostileVariants(pattern, eventName);
   };
   const first = (matching: boolean) => {
     for (const variant of variants()) if ((matchEvent(pattern, variant.message, readings) !== undefined) === matching) return variant;
     return undefined;
   };
-  const missed = first(false);
+  let missed: ReturnType<typeof first>;
+  try {
+    missed = first(false);
+  } catch (error) {
+    return unproven(error);
+  }
   if (!missed) return undefined;
-  return { reason: `does not match a ${eventName} record ${missed.label}`, records: missed.label, matchesSome: first(true) !== undefined };
+  return { reason: `does not match a ${eventName} record ${missed.label}`, records: missed.label, matchesSome: matchesAny(() => first(true) !== undefined) };
+}
+
+/** The miss of a pattern the analysis could not prove within its budget: fail closed, saying why. */
+function unproven(error: unknown): Miss {
+  if (!(error instanceof TooComplexError)) throw error;
+  return { reason: `cannot be proven: ${error.message}`, records: `that it cannot prove it matches (${error.message})`, matchesSome: true };
+}
+
+/** Whether the pattern matches some record of the event; taken as yes when that cannot be decided within the budget. */
+function matchesAny(find: () => boolean): boolean {
+  try {
+    return find();
+  } catch (error) {
+    if (!(error instanceof TooComplexError)) throw error;
+    return true;
+  }
 }
 
 /**
@@ -254,6 +276,64 @@ function* hostileVariants(pattern: FilterPattern, eventName: string): Generator<
     if (policy) yield { label: `whose policy text contains "${text}"`, message: policy.join(escaped) };
     yield { label: `whose user agent contains "${text}"`, message: agent.join(escaped) };
   }
+}
+
+/**
+ * Records in which every field CloudTrail varies avoids the text the pattern needs (F1–F4, F11): each optional field
+ * absent, each other varying value replaced by one without that text (another account, partition, region, …), by
+ * each kind of identity; and the same with spaces in the free-text values (they move a space-delimited pattern's
+ * words). A raw-text pattern that needs text only such fields carry misses these records.
+ */
+function* variedRecords(pattern: FilterPattern, eventName: string, budget: Budget): Generator<{ label: string; message: string }> {
+  const avoid = neededTexts(pattern);
+  const parts = identityParts(changeSpace(eventName));
+  for (const spaced of pattern.kind === 'space' ? [false, true] : [false]) {
+    for (const part of parts) {
+      const record = structuredClone(part.base);
+      const changed: string[] = [];
+      const absent: string[] = [];
+      const visit = (node: Record<string, unknown>, path: Array<string | number>) => {
+        for (const key of Object.keys(node)) {
+          const at = [...path, Array.isArray(node) ? Number(key) : key];
+          const value = node[key];
+          const rule = ruleFor(part, at);
+          const leaf = value === null || typeof value !== 'object';
+          const relevant = avoid.some((word) => JSON.stringify({ [key]: value }).includes(word));
+          // With spaces wanted, a value that holds one beats no value at all.
+          const other = rule && (leaf || rule.domain.kind === 'open') ? valueAvoiding(rule, avoid, value, spaced, budget) : value;
+          if (spaced && typeof other === 'string' && other.includes(' ')) {
+            node[key] = other;
+            changed.push(`${pathText(at)} is ${JSON.stringify(other)}`);
+          } else if (rule?.presence === 'sometimes' && !Array.isArray(node)) {
+            delete node[key];
+            if (relevant) absent.push(pathText(at));
+          } else if (!leaf) visit(value as Record<string, unknown>, at);
+          else if (other !== value) {
+            node[key] = other;
+            if (relevant) changed.push(`${pathText(at)} is ${JSON.stringify(other)}`);
+          }
+        }
+      };
+      visit(record, []);
+      const by = part === parts[0] ? '' : `made by ${describeRecordBy({ path: '$.userIdentity.type', value: (part.base.userIdentity as { type: string }).type }).replace(/^made by /, '')} `;
+      const words = [absent.length > 0 ? `without ${absent.slice(0, 3).join(', ')}` : '', changed.length > 0 ? `whose ${changed.slice(0, 3).join(' and ')}` : ''].filter(Boolean);
+      const label = `${by}${words.length > 0 ? words.join(' and ') : 'whose varying fields all take other values'}`;
+      yield { label, message: JSON.stringify(record) };
+    }
+  }
+}
+
+/** The texts a raw-text pattern needs in a record: its terms, the values of its fields, its expression's shortest match. */
+function neededTexts(pattern: FilterPattern): string[] {
+  if (pattern.kind === 'terms') return [...pattern.required, ...pattern.optional].map((term) => term.text).filter((text) => text.trim() !== '');
+  if (pattern.kind === 'space') {
+    return pattern.fields.flatMap((field) => (field.kind === 'field' ? field.conditions : [])).flatMap(({ op, value }) => (op === '=' && value.kind === 'string' ? value.text.split('*').filter((text) => text !== '') : []));
+  }
+  if (pattern.kind === 'regex') {
+    const text = shortestBranchText(pattern.regex);
+    return text ? [text] : [];
+  }
+  return [];
 }
 
 const HOLE = '\u0000hole\u0000';
@@ -288,17 +368,11 @@ function findJsonMiss(expression: JsonExpression, space: RecordSpace, readings: 
   try {
     found = findRecordInParts(expression, parts, false, readings, budget);
   } catch (error) {
-    if (!(error instanceof TooComplexError)) throw error;
-    return { reason: `cannot be proven: ${error.message}`, records: `that it cannot prove it matches (${error.message})`, matchesSome: true };
+    return unproven(error);
   }
   if (!found.choice) return undefined;
   const shown = witnessFields(found.model, found.choice);
-  let matchesSome = true;
-  try {
-    matchesSome = findRecordInParts(expression, parts, true, readings, budget).choice !== undefined;
-  } catch (error) {
-    if (!(error instanceof TooComplexError)) throw error;
-  }
+  const matchesSome = matchesAny(() => findRecordInParts(expression, parts, true, readings, budget).choice !== undefined);
   if (shown.length === 0) return { reason: `does not match a successful ${eventName} record`, records: 'of any kind', matchesSome };
   return {
     reason: `does not match a ${eventName} record whose ${shown.map(({ path, value }) => `${path} is ${describeValue(value)}`).join(' and ')}`,
@@ -420,28 +494,10 @@ function mentionText(pattern: FilterPattern): string | undefined {
     const terms = pattern.required.length > 0 ? pattern.required : pattern.optional.slice(0, 1);
     return terms.length > 0 ? terms.map((term) => term.text).join(' ') : undefined;
   }
-  if (pattern.kind === 'regex') return shortestMatch(pattern.regex);
-  return undefined;
-}
-
-function shortestMatch(regex: Regex): string | undefined {
-  // On the expression's state machine, which matching the records has already built in part.
-  const dfa = dfaOf(regex);
-  let frontier: Array<{ state: number; text: string }> = [{ state: 0, text: '' }];
-  const seen = new Set<number>([0]);
-  const letters = [...new Set(regex.branches.flat().flatMap((item) => (item.kind === 'atom' ? item.set.ranges.map(([lo]) => lo) : [])).concat([0x61]))];
-  while (frontier.length > 0 && seen.size < 2_000) {
-    const next: typeof frontier = [];
-    for (const { state, text } of frontier) {
-      if (dfa.accepts(state)) return text;
-      for (const letter of letters) {
-        const stepped = dfa.step(state, letter);
-        if (seen.has(stepped)) continue;
-        seen.add(stepped);
-        next.push({ state: stepped, text: text + String.fromCodePoint(letter) });
-      }
-    }
-    frontier = next;
+  if (pattern.kind === 'regex') {
+    // A shortest match built from the expression's shortest branch, kept only when it really matches.
+    const text = shortestBranchText(pattern.regex);
+    return text !== undefined && regexTest(pattern.regex, text) ? text : undefined;
   }
   return undefined;
 }

@@ -1,8 +1,8 @@
 import { ANY_TEXT, IDENTITY_PATHS, ruleFor, type FieldRule, type RecordSpace, type ValueDomain } from '../events/record-space';
-import { ABSENT, stringValueRegex, testNode, type JsonNode } from './match';
+import { ABSENT, child, stringValueRegex, testNode, type JsonNode } from './match';
 import type { JsonCondition, JsonExpression } from './parse';
 import type { Readings } from './readings';
-import { dfaOf, parseRegex, regexTest, setHas, type CharSet, type Regex } from './regex';
+import { dfaOf, globRegex, parseRegex, regexTest, shortestBranchText, type Regex } from './regex';
 
 /**
  * Does some record of a space make a JSON pattern true (or false)? Decided exactly over the space's varying fields
@@ -585,21 +585,6 @@ function stringWitnesses(regexes: readonly Regex[], domain: StringDomain | undef
   return found && [...found.values()];
 }
 
-/** A shortest text the regex matches, built from its shortest branch (checked by the caller, never trusted). */
-function shortestBranchText(regex: Regex): string | undefined {
-  const texts = regex.branches.map((branch) =>
-    branch.map((item) => (item.kind === 'atom' ? String.fromCodePoint(memberOf(item.set)).repeat(item.min) : '')).join(''),
-  );
-  return texts.sort((a, b) => a.length - b.length)[0];
-}
-
-/** A readable member of a character set. */
-function memberOf(set: CharSet): number {
-  for (const preferred of [0x7a, 0x61, 0x30, 0x2d, 0x20]) if (setHas(set, preferred)) return preferred;
-  if (!set.negated) return set.ranges[0]?.[0] ?? 0x7a;
-  for (let code = 0x21; ; code++) if (setHas(set, code)) return code;
-}
-
 /**
  * The breadth-first walk of `stringWitnesses`: adds to `byOutcome` a shortest text for each outcome it reaches
  * (among `possible` when given) and returns it, or undefined beyond `bound` (product states, or units of work).
@@ -754,13 +739,10 @@ function concretePaths(condition: JsonCondition, space: RecordSpace): PathKey[][
   return paths.map((entry) => entry.path);
 }
 
+/** The node at `path`, read as the matcher reads it (a string key of an array, like `length`, is absent). */
 export function valueAt(record: unknown, path: readonly PathKey[]): JsonNode {
-  let node: unknown = record;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return ABSENT;
-    if (!Object.prototype.hasOwnProperty.call(node, key)) return ABSENT;
-    node = (node as Record<string, unknown>)[key as string];
-  }
+  let node: JsonNode = record;
+  for (const key of path) node = child(node, key);
   return node;
 }
 
@@ -781,6 +763,32 @@ function assign(record: Record<string, unknown>, path: readonly PathKey[], value
     if (Array.isArray(node)) node.splice(Number(last), 1);
     else delete node[last];
   } else node[last] = structuredClone(value);
+}
+
+/**
+ * A value CloudTrail can write under `rule` that contains none of `avoid` (raw-text patterns read a record's text):
+ * the current one when clean, else one of the domain's found by the same walk as outcomes, else the current one.
+ * With `spaced`, a value with a space in it comes first (it moves the words of a space-delimited pattern).
+ */
+export function valueAvoiding(rule: FieldRule, avoid: readonly string[], current: JsonNode, spaced: boolean, budget: Budget): JsonNode {
+  const clean = (text: string) => !avoid.some((word) => text.includes(word));
+  const { domain } = rule;
+  const spacedTexts = ['a b', 'AWS Internal'];
+  if (domain.kind === 'open') return [...(spaced ? spacedTexts : []), 'x', 'y', '0'].find(clean) ?? current;
+  if (domain.kind !== 'string') return current;
+  const strings = compiledDomain(domain);
+  if (spaced) {
+    const text = spacedTexts.find((candidate) => strings.has(candidate) && clean(candidate));
+    if (text) return text;
+  }
+  if (typeof current === 'string' && clean(current)) return current;
+  if (strings.values) return strings.values.find(clean) ?? current;
+  const shortest = shortestBranchText(strings.pattern);
+  if (shortest !== undefined && strings.has(shortest) && clean(shortest)) return shortest;
+  // A shortest text of the domain that contains none of the words: the walk's only wanted outcome is all false.
+  const automata = avoid.map((word) => globRegex([word], false, false));
+  const found = walkOutcomes(automata, strings, new Map(), new Set(), new Set(['0'.repeat(automata.length)]), { states: MAX_AUTOMATON_STATES, units: Infinity }, budget);
+  return found?.values().next().value ?? current;
 }
 
 export function pathText(path: readonly PathKey[]): string {

@@ -140,7 +140,8 @@ function descendants(node: unknown): unknown[] {
   return [node, ...Object.values(node as object).flatMap(descendants)];
 }
 
-function child(node: JsonNode, key: string | number): JsonNode {
+/** A node's child as a selector reads it: an index of an array, a key of an object; anything else is absent. */
+export function child(node: JsonNode, key: string | number): JsonNode {
   if (typeof key === 'number') return Array.isArray(node) && key < node.length ? node[key] : ABSENT;
   if (node !== null && typeof node === 'object' && !Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, key)) {
     return (node as Record<string, unknown>)[key];

@@ -224,6 +224,21 @@ export function parseRegex(body: string, offset: number): Regex {
   return { source: body, branches };
 }
 
+/** A shortest text the regex matches, built from its shortest branch (checked by the caller, never trusted). */
+export function shortestBranchText(regex: Regex): string | undefined {
+  const texts = regex.branches.map((branch) =>
+    branch.map((item) => (item.kind === 'atom' ? String.fromCodePoint(memberOf(item.set)).repeat(item.min) : '')).join(''),
+  );
+  return texts.sort((a, b) => a.length - b.length)[0];
+}
+
+/** A readable member of a character set. */
+function memberOf(set: CharSet): number {
+  for (const preferred of [0x7a, 0x61, 0x30, 0x2d, 0x20]) if (setHas(set, preferred)) return preferred;
+  if (!set.negated) return set.ranges[0]?.[0] ?? 0x7a;
+  for (let code = 0x21; ; code++) if (setHas(set, code)) return code;
+}
+
 /** `text` exactly (whole value). */
 export function literalRegex(text: string): Regex {
   return globRegex([text], true, true);
@@ -355,7 +370,8 @@ export class RegexSearch {
         const wasLive = list !== NONE;
         if (wasLive) liveAhead--;
         // With no upper bound only the oldest entry can matter (it has consumed the most).
-        if (enter && list[list.length - 1] !== t && (item.max !== Infinity || !wasLive)) {
+        // (An empty list is not indexed at -1: V8 takes a slow path for a negative index.)
+        if (enter && (!wasLive || (item.max !== Infinity && list[list.length - 1] !== t))) {
           if (!wasLive) {
             this.entries[k] = list = [];
             this.live[b]++;
@@ -436,16 +452,19 @@ const NONE: number[] = Object.freeze([]) as unknown as number[];
  * position, each as large as the count) — the expression is searched directly.
  */
 const MAX_MATCHING_STATES = 2_000;
-const MAX_MATCHING_KEY_CHARACTERS = 200_000;
+const MAX_MATCHING_KEY_CHARACTERS = 20_000;
 
 export function regexTest(regex: Regex, text: string): boolean {
   const dfa = dfaOf(regex);
   const outgrown = () => dfa.size >= MAX_MATCHING_STATES || dfa.keyCharacters >= MAX_MATCHING_KEY_CHARACTERS;
   if (outgrown()) return searchTest(regex, text);
   let state = 0;
-  for (const ch of text) {
+  // By index, not with a string iterator: every record an analysis tries is read through here.
+  for (let i = 0; i < text.length; i++) {
     if (outgrown()) return searchTest(regex, text);
-    state = dfa.step(state, ch.codePointAt(0)!);
+    const code = text.codePointAt(i)!;
+    if (code > 0xffff) i++;
+    state = dfa.step(state, code);
     const fate = dfa.fate(state);
     if (fate !== undefined) return fate;
   }
@@ -454,8 +473,10 @@ export function regexTest(regex: Regex, text: string): boolean {
 
 function searchTest(regex: Regex, text: string): boolean {
   const search = new RegexSearch(regex);
-  for (const ch of text) {
-    search.advance(ch.codePointAt(0)!);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.codePointAt(i)!;
+    if (code > 0xffff) i++;
+    search.advance(code);
     if (search.matched) return true;
   }
   return search.matchedAtEnd();

@@ -38,6 +38,25 @@ describe('1. caller-controlled text defeats exclusions', () => {
   });
 });
 
+describe('1. text patterns that need text only varying fields carry', () => {
+  // Found by red-teaming: these were judged covering from a handful of example records.
+  test.each([
+    ['"arn:aws:s3:::"', 'another partition writes arn:aws-…'],
+    ['111122223333', 'another account'],
+    ['accountId', 'a record without the optional fields that hold the word'],
+    ['%arn:aws:s3:::%', 'another partition'],
+    ['[w1 = "*eventTime*", ...]', 'a space in a value the caller or CloudTrail writes earlier in the record'],
+  ])('%s does not cover: %s', (pattern) => {
+    const analysis = analyzeFilterPattern(pattern, POLICY);
+    expect(analysis.coversRequiredEvents).toBe(false);
+    expect(analysis.missReasons.PutBucketPolicy).toMatch(/^does not match a PutBucketPolicy record (without|whose|made by)/);
+  });
+
+  test('a term every record carries in a fixed field still covers', () => {
+    expect(analyzeFilterPattern('"s3.amazonaws.com" ?PutBucketPolicy ?DeleteBucketPolicy', POLICY).coversRequiredEvents).toBe(true);
+  });
+});
+
 describe('2. fields CloudTrail adds to some records only', () => {
   test.each(['addendum', 'sessionCredentialFromConsole', 'edgeDeviceDetails', 'vpcEndpointAccountId', 'vpcEndpointId', 'tlsDetails', 'additionalEventData', 'eventContext'])(
     'requiring $.%s absent misses the deliveries that carry it',
@@ -104,6 +123,12 @@ describe('4. witnesses are records CloudTrail could write', () => {
     expect(analyzeFilterPattern('{ $.resources[1].ARN = "arn:*" }', POLICY).coversRequiredEvents).toBe(false);
     expect(analyzeFilterPattern('{ $.resources.foo.ARN = "arn:*" }', POLICY).coversRequiredEvents).toBe(false);
     expect(analyzeFilterPattern('{ $.resources[5].ARN NOT EXISTS }', POLICY).coversRequiredEvents).toBe(true);
+  });
+
+  test('a selector reads an array by index only: resources.length and resources.0 are absent, resources[0] is not', () => {
+    expect(analyzeFilterPattern('{ $.resources.length > 0 }', POLICY).coversRequiredEvents).toBe(false);
+    expect(analyzeFilterPattern('{ $.resources.0.type = "AWS::S3::Bucket" }', POLICY).coversRequiredEvents).toBe(false);
+    expect(analyzeFilterPattern('{ $.resources[0].type = "AWS::S3::Bucket" }', POLICY).coversRequiredEvents).toBe(true);
   });
 
   test('a wildcard selects only children that exist: NOT EXISTS on $.a.* is never true, so a record without the byte count escapes', () => {
