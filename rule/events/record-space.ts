@@ -102,7 +102,8 @@ const ENVELOPE_RULES: readonly FieldRule[] = [
 /** What a bucket call names: the bucket (S3's naming rules), its host, its resource entry; the rest is the request. */
 const BUCKET_CALL_RULES: readonly FieldRule[] = [
   { path: '$.requestParameters.bucketName', presence: 'always', domain: string(`^${BUCKET_NAME}$`), noun: 'on bucket' },
-  { path: '$.requestParameters.Host', presence: 'sometimes', domain: string('^[a-z0-9.\\-]+$') },
+  // A host name: letters, digits, dots and hyphens, beginning and ending with a letter or digit.
+  { path: '$.requestParameters.Host', presence: 'sometimes', domain: string('^[a-z0-9][a-z0-9.\\-]*[a-z0-9]$|^[a-z0-9]$') },
   // F3: the request body (a bucket policy, a CORS or lifecycle configuration) is the caller's text.
   { path: '$.requestParameters.*', presence: 'sometimes', domain: OPEN },
   { path: '$.resources.*.ARN', presence: 'always', domain: string(`^arn:aws[a-z\\-]*:s3:::${BUCKET_NAME}$`) },
@@ -245,6 +246,9 @@ const IDENTITY_FORMS: ReadonlyArray<{ type: string; arn: string; identity: (acco
   },
 ];
 
+/** The other types' ARN, when they have one: any principal ARN form IAM defines (a role's too), never another resource. */
+const OTHER_IDENTITY_ARN = [...IDENTITY_FORMS.map((form) => form.arn), '^arn:aws[a-z\\-]*:iam::\\d{12}:role/[\\x21-\\x7e]+$'].join('|');
+
 /** The paths in which the parts of a split space differ: a pattern that reads neither sees one part as all. */
 export const IDENTITY_PATHS: ReadonlyArray<readonly string[]> = [
   ['userIdentity', 'type'],
@@ -278,7 +282,7 @@ function splitByIdentity(space: RecordSpace): RecordSpace[] {
   const others = IDENTITY_TYPES.filter((type) => !IDENTITY_FORMS.some((form) => form.type === type));
   return [
     ...forms.map((form) => part([form.type], form.arn, form.type === identity.type ? identity : form.identity(String(identity.accountId)))),
-    part(others, undefined, { type: 'AWSService', invokedBy: 'cloudformation.amazonaws.com' }),
+    part(others, OTHER_IDENTITY_ARN, { type: 'AWSService', invokedBy: 'cloudformation.amazonaws.com' }),
   ];
 }
 
@@ -340,4 +344,23 @@ function hasKey(record: unknown, path: readonly (string | number)[], key: string
 function has(node: unknown, key: string | number): boolean {
   if (Array.isArray(node)) return typeof key === 'number' && key < node.length;
   return node !== null && typeof node === 'object' && typeof key === 'string' && Object.prototype.hasOwnProperty.call(node, key);
+}
+
+/**
+ * The record made to agree as CloudTrail writes it (F12): its bucket resource's ARN from its bucket name and region,
+ * or its bucket name from that ARN. The space lets the two vary apart, so a witness is shown agreeing when one of
+ * these still is one.
+ */
+export function agreeingRecords(record: CloudTrailRecord): CloudTrailRecord[] {
+  const request = record.requestParameters as Record<string, unknown> | undefined;
+  const resources = record.resources as Array<Record<string, unknown>> | undefined;
+  const arn = Array.isArray(resources) ? resources[0]?.ARN : undefined;
+  if (typeof request?.bucketName !== 'string' || typeof arn !== 'string') return [];
+  const region = String(record.awsRegion);
+  const partition = region.startsWith('cn-') ? 'aws-cn' : region.includes('-gov-') ? 'aws-us-gov' : region.includes('-iso') ? 'aws-iso' : 'aws';
+  const byName = structuredClone(record);
+  (byName.resources as Array<Record<string, unknown>>)[0].ARN = `arn:${partition}:s3:::${request.bucketName}`;
+  const byArn = structuredClone(record);
+  (byArn.requestParameters as Record<string, unknown>).bucketName = arn.slice(arn.indexOf(':::') + 3);
+  return [byName, byArn];
 }

@@ -1,6 +1,6 @@
 import { BENIGN_RECORDS, CATALOG_EVENT_NAMES, changeRecordVariants, directoryBucketChangeRecord, failedAttemptRecord, s3ChangeRecord, type CloudTrailRecord } from '../events/catalog';
 import { CIS_EVENT_NAMES, isSecurityHubExactText, POLICY_EVENT_NAMES } from '../events/canonical';
-import { changeSpace, identityParts, nonChangeSpaces, ruleFor, type RecordSpace } from '../events/record-space';
+import { changeSpace, identityParts, nonChangeSpaces, ruleFor, agreeingRecords, type RecordSpace } from '../events/record-space';
 import { ANALYSIS_BUDGET, Budget, findRecordInParts, pathText, TooComplexError, valueAt, valueAvoiding, type findRecord, type SpaceModel } from './coverage';
 import { FilterPatternError } from './errors';
 import { ABSENT, evaluateJson, matchEvent, type JsonNode } from './match';
@@ -371,7 +371,10 @@ function findJsonMiss(expression: JsonExpression, space: RecordSpace, readings: 
     return unproven(error);
   }
   if (!found.choice) return undefined;
-  const shown = witnessFields(found.model, found.choice);
+  // The space lets the resource's ARN vary apart from the bucket's name; shown, they agree when the miss allows it.
+  const witness = found.model.recordFor(found.choice);
+  const agreeing = agreeingRecords(witness).find((record) => !evaluateJson(expression, record, readings));
+  const shown = witnessFields(found.model, found.choice, agreeing ?? witness);
   const matchesSome = matchesAny(() => findRecordInParts(expression, parts, true, readings, budget).choice !== undefined);
   if (shown.length === 0) return { reason: `does not match a successful ${eventName} record`, records: 'of any kind', matchesSome };
   return {
@@ -388,9 +391,9 @@ interface ShownField {
 }
 
 /** The values of a witness record that differ from the space's base record: what defeats (or trips) the filter. */
-function witnessFields(model: SpaceModel, choice: readonly number[]): ShownField[] {
+function witnessFields(model: SpaceModel, choice: readonly number[], record = model.recordFor(choice)): ShownField[] {
   const reference = model.space.reference ?? model.space.base;
-  const fields = model.slots.map((slot, i) => ({ path: pathText(slot.path), value: slot.outcomes[choice[i]].value, base: valueAt(reference, slot.path), noun: slot.rule.noun }));
+  const fields = model.slots.map((slot) => ({ path: pathText(slot.path), value: valueAt(record, slot.path), base: valueAt(reference, slot.path), noun: slot.rule.noun }));
   // When the base record itself is the witness, every value the pattern reads is what defeats it.
   const changed = fields.filter(({ value, base }) => !sameValue(value, base));
   return (changed.length > 0 ? changed : fields).map(({ path, value, noun }) => ({ path, value, ...(noun ? { noun } : {}) }));

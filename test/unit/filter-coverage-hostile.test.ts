@@ -142,6 +142,13 @@ describe('4. witnesses are records CloudTrail could write', () => {
     expect(analysis.missReasons).toEqual({});
   });
 
+  test('a bucket excluded by name and by ARN: the record shown names one bucket in both places', () => {
+    const reason = analyzeFilterPattern(`{ ${EITHER} && $.resources[0].ARN != "*-prod" && $.requestParameters.bucketName != "*-prod" }`, POLICY).missReasons.PutBucketPolicy ?? '';
+    const arnBucket = /\$\.resources\[0\]\.ARN is "arn:aws:s3:::([^"]+)"/.exec(reason)?.[1];
+    expect(arnBucket).toMatch(/-prod$/);
+    expect(reason).toContain(`$.requestParameters.bucketName is "${arnBucket}"`);
+  });
+
   test('a string field has nothing below it: $.requestParameters.bucketName.x never exists', () => {
     expect(analyzeFilterPattern('{ $.requestParameters.bucketName.x NOT EXISTS }', POLICY).missReasons).toEqual({});
     expect(analyzeFilterPattern('{ $.userIdentity.arn.x NOT EXISTS }', POLICY).missReasons).toEqual({});
