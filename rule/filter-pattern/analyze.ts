@@ -6,7 +6,7 @@ import { FilterPatternError } from './errors';
 import { ABSENT, evaluateJson, matchEvent, type JsonNode } from './match';
 import { parseFilterPattern, parseSelector, type FilterPattern, type JsonExpression } from './parse';
 import { DEFAULT_READINGS, type Readings } from './readings';
-import { regexTest, shortestBranchText } from './regex';
+import { atomCount, regexTest, searchesDirectly, shortestBranchText } from './regex';
 
 /**
  * Coverage analysis: does a filter pattern fire on every successful record of each required S3 change event,
@@ -141,12 +141,22 @@ function analyze(pattern: string, required: string[], readings: Readings): Filte
     missedRecords[eventName] = miss.records;
     if (!miss.matchesSome) unmatchedEvents.push(eventName);
   }
-  const benignMatched = BENIGN_RECORDS.filter((benign) => !required.includes(benign.eventName) && recordMatches(parsed, benign.record, readings)).map((benign) => benign.id);
+  // The examples below are told, not judged: past their own budget an example counts as not matched.
+  const exampleBudget = new Budget(ANALYSIS_BUDGET);
+  const exampleMatches = (record: CloudTrailRecord) => {
+    try {
+      return recordMatches(parsed, record, readings, exampleBudget);
+    } catch (error) {
+      if (!(error instanceof TooComplexError)) throw error;
+      return false;
+    }
+  };
+  const benignMatched = BENIGN_RECORDS.filter((benign) => !required.includes(benign.eventName) && exampleMatches(benign.record)).map((benign) => benign.id);
   const overBroadExample = findOverBroad(parsed, required, readings, new Budget(ANALYSIS_BUDGET));
   // The attempt that matters most is an attempt to open a bucket: probe PutBucketPolicy when it is required.
   const probeEvent = required.includes('PutBucketPolicy') ? 'PutBucketPolicy' : required[0];
-  const matchesFailedAttempts = probeEvent !== undefined && recordMatches(parsed, failedAttemptRecord(probeEvent), readings);
-  const matchesDirectoryBucketChanges = probeEvent !== undefined && recordMatches(parsed, directoryBucketChangeRecord(probeEvent), readings);
+  const matchesFailedAttempts = probeEvent !== undefined && exampleMatches(failedAttemptRecord(probeEvent));
+  const matchesDirectoryBucketChanges = probeEvent !== undefined && exampleMatches(directoryBucketChangeRecord(probeEvent));
 
   const missedEvents = required.filter((name) => name in missReasons);
   const coveredEvents = required.filter((name) => !(name in missReasons));
@@ -200,9 +210,19 @@ function summarize(analysis: FilterAnalysis): string {
 }
 
 /** Matching a record object: JSON patterns read the object, the others its compact serialisation (A10). */
-function recordMatches(pattern: FilterPattern, record: CloudTrailRecord, readings: Readings): boolean {
+function recordMatches(pattern: FilterPattern, record: CloudTrailRecord, readings: Readings, budget: Budget): boolean {
   if (pattern.kind === 'json') return evaluateJson(pattern.expression, record, readings);
-  return matchEvent(pattern, JSON.stringify(record), readings) !== undefined;
+  return messageMatches(pattern, JSON.stringify(record), readings, budget);
+}
+
+/**
+ * Matching a raw message within a budget: an expression whose automaton outgrew its bound is searched directly, at
+ * a cost of its atoms for every character (a thousand-character expression of counted classes over a 2 KB record),
+ * charged a unit per 8 atom-steps (about what a walk's step costs) so that a search over many records stays bounded.
+ */
+function messageMatches(pattern: FilterPattern, message: string, readings: Readings, budget: Budget): boolean {
+  if (pattern.kind === 'regex' && searchesDirectly(pattern.regex)) budget.charge(Math.ceil((message.length * atomCount(pattern.regex)) / 8));
+  return matchEvent(pattern, message, readings) !== undefined;
 }
 
 interface Miss {
@@ -223,9 +243,10 @@ function findMiss(pattern: FilterPattern, eventName: string, readings: Readings,
     for (const { label, record } of changeRecordVariants(eventName)) yield { label: `made by ${label}`, message: JSON.stringify(record) };
     yield* variedRecords(pattern, eventName, budget);
     yield* hostileVariants(pattern, eventName);
+    yield sinkRecord(eventName);
   };
   const first = (matching: boolean) => {
-    for (const variant of variants()) if ((matchEvent(pattern, variant.message, readings) !== undefined) === matching) return variant;
+    for (const variant of variants()) if (messageMatches(pattern, variant.message, readings, budget) === matching) return variant;
     return undefined;
   };
   let missed: ReturnType<typeof first>;
@@ -275,7 +296,48 @@ function* hostileVariants(pattern: FilterPattern, eventName: string): Generator<
     const escaped = JSON.stringify(text).slice(1, -1);
     if (policy) yield { label: `whose policy text contains "${text}"`, message: policy.join(escaped) };
     yield { label: `whose user agent contains "${text}"`, message: agent.join(escaped) };
+    yield* structuralSpellings(text, eventName);
   }
+}
+
+/**
+ * Records whose raw text holds `text` where JSON's own characters spell part of it (F9): a quote ending or starting a
+ * value (`evil"`, `":"evil`), a key the caller names (`zq":`), an escape CloudTrail writes for a control character
+ * (`\t`). Each is checked to hold the text before it is offered.
+ */
+function* structuralSpellings(text: string, eventName: string): Generator<{ label: string; message: string }> {
+  const unescaped = (fragment: string): string => {
+    try {
+      return JSON.parse(`"${fragment}"`) as string;
+    } catch {
+      return fragment;
+    }
+  };
+  const pieces = [...new Set([text, ...text.split('"')].map(unescaped).filter((piece) => piece !== ''))];
+  for (const piece of pieces) {
+    const byAgent = s3ChangeRecord(eventName);
+    byAgent.userAgent = piece;
+    const byKey = s3ChangeRecord(eventName);
+    (byKey.requestParameters as Record<string, unknown>)[piece] = 'x';
+    for (const [label, record] of [[`whose user agent is ${JSON.stringify(piece)}`, byAgent], [`whose request carries a key ${JSON.stringify(piece)}`, byKey]] as const) {
+      const message = JSON.stringify(record);
+      if (message.includes(text)) yield { label, message };
+    }
+  }
+}
+
+/**
+ * A record whose free text (the user agent, and a session context the space leaves open) carries every printable
+ * ASCII character, a non-ASCII one, a nested list and a thousand characters: what an expression that forbids a
+ * character, or counts, meets in a record the caller shapes.
+ */
+function sinkRecord(eventName: string): { label: string; message: string } {
+  const sink = `${Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('')}é${'a'.repeat(1000)}`;
+  const record = s3ChangeRecord(eventName);
+  record.userAgent = sink;
+  const identity = record.userIdentity as Record<string, unknown>;
+  identity.sessionContext = { ...(identity.sessionContext as object), note: sink, list: ['y'] };
+  return { label: 'whose user agent and session context carry every printable character, a non-ASCII one and a thousand characters', message: JSON.stringify(record) };
 }
 
 /**
@@ -484,7 +546,12 @@ function findOverBroad(pattern: FilterPattern, required: readonly string[], read
       }
     }
   }
-  return examples.find(({ record }) => recordMatches(pattern, record, readings))?.label;
+  try {
+    return examples.find(({ record }) => recordMatches(pattern, record, readings, budget))?.label;
+  } catch (error) {
+    if (!(error instanceof TooComplexError)) throw error;
+    return `records it cannot prove it does not match (${error.message})`;
+  }
 }
 
 function article(word: string): string {

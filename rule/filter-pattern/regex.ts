@@ -471,6 +471,18 @@ export function regexTest(regex: Regex, text: string): boolean {
   return dfa.accepts(state);
 }
 
+/** Whether the expression's automaton has outgrown its bound, so that a text is searched atom by atom. */
+export function searchesDirectly(regex: Regex): boolean {
+  const dfa = dfaOf(regex);
+  return dfa.size >= MAX_MATCHING_STATES || dfa.keyCharacters >= MAX_MATCHING_KEY_CHARACTERS;
+}
+
+
+/** How many atoms the expression has: what a direct search pays for each character. */
+export function atomCount(regex: Regex): number {
+  return regex.branches.reduce((sum, branch) => sum + branch.filter((item) => item.kind === 'atom').length, 0);
+}
+
 function searchTest(regex: Regex, text: string): boolean {
   const search = new RegexSearch(regex);
   for (let i = 0; i < text.length; i++) {

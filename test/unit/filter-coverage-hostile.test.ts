@@ -46,6 +46,15 @@ describe('1. text patterns that need text only varying fields carry', () => {
     ['accountId', 'a record without the optional fields that hold the word'],
     ['%arn:aws:s3:::%', 'another partition'],
     ['[w1 = "*eventTime*", ...]', 'a space in a value the caller or CloudTrail writes earlier in the record'],
+    // Round 3: excluded text that JSON's own characters help spell, and expressions that forbid a character or count.
+    ['BucketPolicy -"evil\\""', 'a user agent "evil" is followed by the closing quote'],
+    ['BucketPolicy -"\\":\\"evil"', 'a user agent "evil" follows "userAgent":"'],
+    ['BucketPolicy -"x\\\\t"', 'a tab in the user agent is written \\t'],
+    ['BucketPolicy -"zq\\":"', 'a request key the caller names'],
+    ['[a != "*evil\\"*", ...]', 'a user agent "evil" with no space after it'],
+    ['%^[^~]*BucketPolicy%', 'a "~" in free text before the event name'],
+    ['%^[\\x20-\\x7e]*$%', 'a non-ASCII character in the user agent'],
+    ['%^.{0,1000}BucketPolicy%', 'a thousand characters before the event name'],
   ])('%s does not cover: %s', (pattern) => {
     const analysis = analyzeFilterPattern(pattern, POLICY);
     expect(analysis.coversRequiredEvents).toBe(false);
