@@ -107,6 +107,9 @@ const WORST_PATTERNS: Array<[string, (seed: number) => string]> = [
     'prefixes and suffixes of the user agent, ORed',
     (seed) => upTo1024(`{ ${EITHER} && ($.userAgent NOT EXISTS`, (i) => (i % 2 ? ` || $.userAgent = "*${seed}q${i}"` : ` || $.userAgent != "${seed}q${i}*"`), ') }'),
   ],
+  // Found by red-teaming: a standalone expression of ~90 branches of counted classes, whose automaton outgrows its
+  // bound, so every record it is tried on is searched atom by atom (charged to the budget).
+  ['standalone alternation of ~90 counted-class branches', (seed) => upTo1024(`%${seed}`, (i) => `|[a-${String.fromCharCode(98 + (i % 24))}]{${i + 1}}[0-9]{${(i * 3) % 20}}q`, '%')],
   // 2^20 outcomes on one field: beyond the work budget, so it fails closed ("cannot be proven").
   ['twenty tautologies on one field (x = "*k*" || x != "*k*")', (seed) => upTo1024(`{ ${EITHER}`, (i) => ` && ($.requestParameters.bucketName = "*${seed}k${i}*" || $.requestParameters.bucketName != "*${seed}k${i}*")`, ' }')],
 ];
