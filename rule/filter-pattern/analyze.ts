@@ -239,14 +239,15 @@ function findMiss(pattern: FilterPattern, eventName: string, readings: Readings,
   if (pattern.kind === 'json') return findJsonMiss(pattern.expression, changeSpace(eventName), readings, budget);
   // Built one at a time: a pattern with a hundred exclusions has two hostile records for each, and the first miss
   // (or the first match) settles the question.
-  const variants = function* () {
+  // Hostile records only add what the pattern excludes: they can defeat it, never make it match.
+  const variants = function* (hostile: boolean) {
     for (const { label, record } of changeRecordVariants(eventName)) yield { label: `made by ${label}`, message: JSON.stringify(record) };
     yield* variedRecords(pattern, eventName, budget);
-    yield* hostileVariants(pattern, eventName);
+    if (hostile) yield* hostileVariants(pattern, eventName);
     yield sinkRecord(eventName);
   };
   const first = (matching: boolean) => {
-    for (const variant of variants()) if (messageMatches(pattern, variant.message, readings, budget) === matching) return variant;
+    for (const variant of variants(!matching)) if (messageMatches(pattern, variant.message, readings, budget) === matching) return variant;
     return undefined;
   };
   let missed: ReturnType<typeof first>;
