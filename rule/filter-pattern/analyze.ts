@@ -1,7 +1,7 @@
 import { BENIGN_RECORDS, CATALOG_EVENT_NAMES, changeRecordVariants, directoryBucketChangeRecord, failedAttemptRecord, s3ChangeRecord, type CloudTrailRecord } from '../events/catalog';
 import { CIS_EVENT_NAMES, isSecurityHubExactText, POLICY_EVENT_NAMES } from '../events/canonical';
 import { changeSpace, identityParts, nonChangeSpaces, ruleFor, agreeingRecords, type RecordSpace } from '../events/record-space';
-import { ANALYSIS_BUDGET, Budget, findRecordInParts, pathText, TooComplexError, valueAt, valueAvoiding, type findRecord, type SpaceModel } from './coverage';
+import { ANALYSIS_BUDGET, Budget, findRecordInParts, pathText, TooComplexError, valueAt, valueAvoiding, type findRecord, type Needed, type SpaceModel } from './coverage';
 import { FilterPatternError } from './errors';
 import { ABSENT, evaluateJson, matchEvent, type JsonNode } from './match';
 import { parseFilterPattern, parseSelector, type FilterPattern, type JsonExpression } from './parse';
@@ -239,11 +239,13 @@ function findMiss(pattern: FilterPattern, eventName: string, readings: Readings,
   if (pattern.kind === 'json') return findJsonMiss(pattern.expression, changeSpace(eventName), readings, budget);
   // Built one at a time: a pattern with a hundred exclusions has two hostile records for each, and the first miss
   // (or the first match) settles the question.
-  // Hostile records only add what the pattern excludes: they can defeat it, never make it match.
-  const variants = function* (hostile: boolean) {
+  // The records built to defeat the pattern (text avoided, excluded text added, every character) are tried only for
+  // a miss; whether it matches some record at all is told from the realistic variants.
+  const variants = function* (defeating: boolean) {
     for (const { label, record } of changeRecordVariants(eventName)) yield { label: `made by ${label}`, message: JSON.stringify(record) };
+    if (!defeating) return;
     yield* variedRecords(pattern, eventName, budget);
-    if (hostile) yield* hostileVariants(pattern, eventName);
+    yield* hostileVariants(pattern, eventName);
     yield sinkRecord(eventName);
   };
   const first = (matching: boolean) => {
@@ -288,7 +290,12 @@ function* hostileVariants(pattern: FilterPattern, eventName: string): Generator<
   if (pattern.kind === 'space') {
     for (const field of pattern.fields) {
       if (field.kind !== 'field') continue;
-      for (const { op, value } of field.conditions) if (op === '!=' && value.kind === 'string') texts.add(value.text.replace(/^\*|\*$/g, ''));
+      for (const { op, value } of field.conditions) {
+        if (op !== '!=') continue;
+        if (value.kind === 'string') texts.add(value.text.replace(/^\*|\*$/g, ''));
+        // An excluded expression: a shortest text it matches.
+        if (value.kind === 'regex') texts.add(shortestBranchText(value.regex) ?? '');
+      }
     }
   }
   const { policy, agent } = hostileMessages(eventName);
@@ -348,7 +355,9 @@ function sinkRecord(eventName: string): { label: string; message: string } {
  * words). A raw-text pattern that needs text only such fields carry misses these records.
  */
 function* variedRecords(pattern: FilterPattern, eventName: string, budget: Budget): Generator<{ label: string; message: string }> {
-  const avoid = neededTexts(pattern);
+  const needed = neededBy(pattern);
+  // For the label only: a removed field is named when it held a needed word (an expression is not run for a label).
+  const appears = (text: string) => needed.words.some((word) => text.includes(word));
   const parts = identityParts(changeSpace(eventName));
   for (const spaced of pattern.kind === 'space' ? [false, true] : [false]) {
     for (const part of parts) {
@@ -361,9 +370,9 @@ function* variedRecords(pattern: FilterPattern, eventName: string, budget: Budge
           const value = node[key];
           const rule = ruleFor(part, at);
           const leaf = value === null || typeof value !== 'object';
-          const relevant = avoid.some((word) => JSON.stringify({ [key]: value }).includes(word));
+          const relevant = appears(JSON.stringify({ [key]: value }));
           // With spaces wanted, a value that holds one beats no value at all.
-          const other = rule && (leaf || rule.domain.kind === 'open') ? valueAvoiding(rule, avoid, value, spaced, budget) : value;
+          const other = rule && (leaf || rule.domain.kind === 'open') ? valueAvoiding(rule, needed, value, spaced, budget) : value;
           if (spaced && typeof other === 'string' && other.includes(' ')) {
             node[key] = other;
             changed.push(`${pathText(at)} is ${JSON.stringify(other)}`);
@@ -373,7 +382,7 @@ function* variedRecords(pattern: FilterPattern, eventName: string, budget: Budge
           } else if (!leaf) visit(value as Record<string, unknown>, at);
           else if (other !== value) {
             node[key] = other;
-            if (relevant) changed.push(`${pathText(at)} is ${JSON.stringify(other)}`);
+            changed.push(`${pathText(at)} is ${JSON.stringify(other)}`);
           }
         }
       };
@@ -386,17 +395,25 @@ function* variedRecords(pattern: FilterPattern, eventName: string, budget: Budge
   }
 }
 
-/** The texts a raw-text pattern needs in a record: its terms, the values of its fields, its expression's shortest match. */
-function neededTexts(pattern: FilterPattern): string[] {
-  if (pattern.kind === 'terms') return [...pattern.required, ...pattern.optional].map((term) => term.text).filter((text) => text.trim() !== '');
+const neededByPattern = new WeakMap<FilterPattern, Needed>();
+/** What a raw-text pattern needs in a record: its terms, its fields' values and expressions, its expression (one object per pattern, so its automata are built once). */
+function neededBy(pattern: FilterPattern): Needed {
+  let needed = neededByPattern.get(pattern);
+  if (!needed) neededByPattern.set(pattern, (needed = computeNeeded(pattern)));
+  return needed;
+}
+
+function computeNeeded(pattern: FilterPattern): Needed {
+  if (pattern.kind === 'terms') return { words: [...pattern.required, ...pattern.optional].map((term) => term.text).filter((text) => text.trim() !== ''), expressions: [] };
   if (pattern.kind === 'space') {
-    return pattern.fields.flatMap((field) => (field.kind === 'field' ? field.conditions : [])).flatMap(({ op, value }) => (op === '=' && value.kind === 'string' ? value.text.split('*').filter((text) => text !== '') : []));
+    const values = pattern.fields.flatMap((field) => (field.kind === 'field' ? field.conditions : [])).filter(({ op }) => op === '=').map(({ value }) => value);
+    return {
+      words: values.flatMap((value) => (value.kind === 'string' ? value.text.split('*').filter((text) => text !== '') : [])),
+      expressions: values.flatMap((value) => (value.kind === 'regex' ? [value.regex] : [])),
+    };
   }
-  if (pattern.kind === 'regex') {
-    const text = shortestBranchText(pattern.regex);
-    return text ? [text] : [];
-  }
-  return [];
+  if (pattern.kind === 'regex') return { words: [], expressions: [pattern.regex] };
+  return { words: [], expressions: [] };
 }
 
 const HOLE = '\u0000hole\u0000';

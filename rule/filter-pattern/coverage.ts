@@ -2,7 +2,7 @@ import { ANY_TEXT, IDENTITY_PATHS, ruleFor, type FieldRule, type RecordSpace, ty
 import { ABSENT, child, stringValueRegex, testNode, type JsonNode } from './match';
 import type { JsonCondition, JsonExpression } from './parse';
 import type { Readings } from './readings';
-import { dfaOf, globRegex, parseRegex, regexTest, shortestBranchText, type Regex } from './regex';
+import { atomCount, dfaOf, globRegex, parseRegex, regexTest, shortestBranchText, type Regex } from './regex';
 
 /**
  * Does some record of a space make a JSON pattern true (or false)? Decided exactly over the space's varying fields
@@ -64,6 +64,8 @@ export class Budget {
   spent = 0;
   /** The fields' outcomes this analysis has paid for: asked again (for another event, say), they are free. */
   readonly paid = new Set<string>();
+  /** Values chosen for raw-text records in this question (valueAvoiding), by field and current value. */
+  readonly remembered = new Map<string, JsonNode>();
 
   constructor(private readonly limit: number) {}
 
@@ -85,6 +87,8 @@ export const ANALYSIS_BUDGET = 70_000;
 
 /** A walk's own bound, whatever the budget left: the memory one field's automata may take. */
 const MAX_AUTOMATON_STATES = 4_000;
+/** A walk for one raw-text record's field value gives up early too (every event's records ask for it). */
+const AVOIDING_WALK_UNITS = 10_000;
 /** The walk that only helps (finding which outcomes the conditions can take at all) gives up early. */
 const HELPER_WALK_UNITS = 20_000;
 
@@ -651,6 +655,9 @@ function walkOutcomes(
     for (const state of states) key += state < 0xffff ? String.fromCharCode(state) : String.fromCharCode(0xffff, state & 0xffff, state >>> 16);
     return key;
   };
+  const sizes = all.slice(0, conditions).map(atomCount);
+  let builtBefore = 0;
+  for (let i = 0; i < conditions; i++) builtBefore += machines[i].size * sizes[i];
   const start = machines.map(() => 0);
   const seen = new Set<string>([keyOf(start)]);
   let frontier: Array<{ states: number[]; text: string }> = [{ states: start, text: '' }];
@@ -662,7 +669,7 @@ function walkOutcomes(
       const accepted = !domain || (ends[conditions] && !ends.slice(conditions + 1).some(Boolean));
       if (accepted && !exact.has(text)) {
         const outcome = ends.slice(0, conditions).map(Number).join('');
-        if (!byOutcome.has(outcome)) byOutcome.set(outcome, text);
+        if (!byOutcome.has(outcome) && (!possible || possible.has(outcome))) byOutcome.set(outcome, text);
         if (byOutcome.size === wanted) return byOutcome;
       }
       if (exhausted(states)) continue;
@@ -688,6 +695,12 @@ function walkOutcomes(
         seen.add(key);
         following.push({ states: advanced, text: text + String.fromCodePoint(letters[l]) });
       }
+      // A state a condition's automaton had not built yet costs its atoms (the domains' automata are shared, so not
+      // counted: the charge stays the same whatever was analysed before).
+      let built = 0;
+      for (let i = 0; i < conditions; i++) built += machines[i].size * sizes[i];
+      steps += Math.ceil((built - builtBefore) / 8);
+      builtBefore = built;
       budget.charge(steps);
       if ((spent += steps) > bound.units) return undefined;
     }
@@ -765,13 +778,36 @@ function assign(record: Record<string, unknown>, path: readonly PathKey[], value
   } else node[last] = structuredClone(value);
 }
 
+/** What a raw-text pattern needs in a record: texts (terms, field values) and expressions (a `%regex%`). */
+export interface Needed {
+  words: readonly string[];
+  expressions: readonly Regex[];
+}
+
 /**
- * A value CloudTrail can write under `rule` that contains none of `avoid` (raw-text patterns read a record's text):
- * the current one when clean, else one of the domain's found by the same walk as outcomes, else the current one.
- * With `spaced`, a value with a space in it comes first (it moves the words of a space-delimited pattern).
+ * A value CloudTrail can write under `rule` in which nothing the pattern needs appears (raw-text patterns read a
+ * record's text): the current one when clean, else one of the domain's found by the same walk as outcomes, else the
+ * current one. With `spaced`, a value with a space in it comes first (it moves the words of a space-delimited
+ * pattern). Remembered per question: the same field recurs in every event's records.
  */
-export function valueAvoiding(rule: FieldRule, avoid: readonly string[], current: JsonNode, spaced: boolean, budget: Budget): JsonNode {
-  const clean = (text: string) => !avoid.some((word) => text.includes(word));
+export function valueAvoiding(rule: FieldRule, needed: Needed, current: JsonNode, spaced: boolean, budget: Budget): JsonNode {
+  const key = JSON.stringify([rule.domain, current === ABSENT ? null : current, spaced]);
+  if (budget.remembered.has(key)) return budget.remembered.get(key);
+  const value = chooseAvoiding(rule, needed, current, spaced, budget);
+  budget.remembered.set(key, value);
+  return value;
+}
+
+const neededAutomata = new WeakMap<Needed, Regex[]>();
+/** One automaton per needed word (contains it) and expression, built once per question: every field's walk shares them. */
+function automataOf(needed: Needed): Regex[] {
+  let automata = neededAutomata.get(needed);
+  if (!automata) neededAutomata.set(needed, (automata = [...needed.words.map((word) => globRegex([word], false, false)), ...needed.expressions]));
+  return automata;
+}
+
+function chooseAvoiding(rule: FieldRule, needed: Needed, current: JsonNode, spaced: boolean, budget: Budget): JsonNode {
+  const clean = (text: string) => !needed.words.some((word) => text.includes(word)) && !needed.expressions.some((regex) => regexTest(regex, text));
   const { domain } = rule;
   const spacedTexts = ['a b', 'AWS Internal'];
   if (domain.kind === 'open') return [...(spaced ? spacedTexts : []), 'x', 'y', '0'].find(clean) ?? current;
@@ -785,10 +821,13 @@ export function valueAvoiding(rule: FieldRule, avoid: readonly string[], current
   if (strings.values) return strings.values.find(clean) ?? current;
   const shortest = shortestBranchText(strings.pattern);
   if (shortest !== undefined && strings.has(shortest) && clean(shortest)) return shortest;
-  // A shortest text of the domain that contains none of the words: the walk's only wanted outcome is all false.
-  const automata = avoid.map((word) => globRegex([word], false, false));
-  const found = walkOutcomes(automata, strings, new Map(), new Set(), new Set(['0'.repeat(automata.length)]), { states: MAX_AUTOMATON_STATES, units: Infinity }, budget);
-  return found?.values().next().value ?? current;
+  // A shortest text of the domain in which nothing needed appears: the walk's only wanted outcome is all false.
+  const automata = automataOf(needed);
+  const none = '0'.repeat(automata.length);
+  const found = walkOutcomes(automata, strings, new Map(), new Set(), new Set([none]), { states: MAX_AUTOMATON_STATES, units: AVOIDING_WALK_UNITS }, budget);
+  // A walk that gave up proves nothing: the question fails closed rather than keep a value that may carry the text.
+  if (!found) throw new TooComplexError(`finding a value of ${rule.path} without the pattern's text needs more work than the rule allows`);
+  return found.get(none) ?? current;
 }
 
 export function pathText(path: readonly PathKey[]): string {

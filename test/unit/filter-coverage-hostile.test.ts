@@ -55,6 +55,11 @@ describe('1. text patterns that need text only varying fields carry', () => {
     ['%^[^~]*BucketPolicy%', 'a "~" in free text before the event name'],
     ['%^[\\x20-\\x7e]*$%', 'a non-ASCII character in the user agent'],
     ['%^.{0,1000}BucketPolicy%', 'a thousand characters before the event name'],
+    // Round 4: an expression that the varying fields' values satisfy, or an excluded expression.
+    ['%8E9?6D%', 'another request id'],
+    ['%1\\.0[0-9]%', 'another event version (1.10)'],
+    ['%us-east-1|2024-05%', 'another region and time, and no optional fields'],
+    ['[w1 != %10\\.0%, ...]', 'an excluded expression spelled in the user agent'],
   ])('%s does not cover: %s', (pattern) => {
     const analysis = analyzeFilterPattern(pattern, POLICY);
     expect(analysis.coversRequiredEvents).toBe(false);
