@@ -370,7 +370,6 @@ function* variedRecords(pattern: FilterPattern, eventName: string, budget: Budge
           const value = node[key];
           const rule = ruleFor(part, at);
           const leaf = value === null || typeof value !== 'object';
-          const relevant = appears(JSON.stringify({ [key]: value }));
           // With spaces wanted, a value that holds one beats no value at all.
           const other = rule && (leaf || rule.domain.kind === 'open') ? valueAvoiding(rule, needed, value, spaced, budget) : value;
           if (spaced && typeof other === 'string' && other.includes(' ')) {
@@ -378,7 +377,7 @@ function* variedRecords(pattern: FilterPattern, eventName: string, budget: Budge
             changed.push(`${pathText(at)} is ${JSON.stringify(other)}`);
           } else if (rule?.presence === 'sometimes' && !Array.isArray(node)) {
             delete node[key];
-            if (relevant) absent.push(pathText(at));
+            if (appears(JSON.stringify({ [key]: value }))) absent.push(pathText(at));
           } else if (!leaf) visit(value as Record<string, unknown>, at);
           else if (other !== value) {
             node[key] = other;
@@ -387,7 +386,7 @@ function* variedRecords(pattern: FilterPattern, eventName: string, budget: Budge
         }
       };
       visit(record, []);
-      const by = part === parts[0] ? '' : `made by ${describeRecordBy({ path: '$.userIdentity.type', value: (part.base.userIdentity as { type: string }).type }).replace(/^made by /, '')} `;
+      const by = part === parts[0] ? '' : `${madeBy(part.base)} `;
       const words = [absent.length > 0 ? `without ${absent.slice(0, 3).join(', ')}` : '', changed.length > 0 ? `whose ${changed.slice(0, 3).join(' and ')}` : ''].filter(Boolean);
       const label = `${by}${words.length > 0 ? words.join(' and ') : 'whose varying fields all take other values'}`;
       yield { label, message: JSON.stringify(record) };
@@ -490,6 +489,11 @@ const IDENTITY_WORDS: Record<string, string> = {
   IdentityCenterUser: 'an IAM Identity Center user',
 };
 
+/** Who made a record, in words: "made by the root user". */
+function madeBy(record: CloudTrailRecord): string {
+  return describeRecordBy({ path: '$.userIdentity.type', value: (record.userIdentity as { type: string }).type });
+}
+
 function describeRecordBy({ path, value, noun }: ShownField): string {
   if (path === '$.userIdentity.type' && typeof value === 'string') return `made by ${IDENTITY_WORDS[value] ?? `a ${value} identity`}`;
   if (value === ABSENT) return `without ${path}`;
@@ -558,7 +562,7 @@ function findOverBroad(pattern: FilterPattern, required: readonly string[], read
       for (const { base } of identityParts(space)) {
         for (const [eventSource, eventName] of calls) {
           const record: CloudTrailRecord = { ...structuredClone(base), eventSource, eventName, userAgent: mention };
-          const by = base.userIdentity === space.base.userIdentity ? '' : ` made by ${describeRecordBy({ path: '$.userIdentity.type', value: (base.userIdentity as { type: string }).type }).replace(/^made by /, '')}`;
+          const by = base.userIdentity === space.base.userIdentity ? '' : ` ${madeBy(base)}`;
           examples.push({ label: `${article(eventName)} ${eventName} record of ${eventSource}${by} whose user agent is ${JSON.stringify(mention)}`, record });
         }
       }

@@ -456,7 +456,7 @@ const MAX_MATCHING_KEY_CHARACTERS = 20_000;
 
 export function regexTest(regex: Regex, text: string): boolean {
   const dfa = dfaOf(regex);
-  const outgrown = () => dfa.size >= MAX_MATCHING_STATES || dfa.keyCharacters >= MAX_MATCHING_KEY_CHARACTERS;
+  const outgrown = () => dfa.outgrown();
   if (outgrown()) return searchTest(regex, text);
   let state = 0;
   // By index, not with a string iterator: every record an analysis tries is read through here.
@@ -473,8 +473,7 @@ export function regexTest(regex: Regex, text: string): boolean {
 
 /** Whether the expression's automaton has outgrown its bound, so that a text is searched atom by atom. */
 export function searchesDirectly(regex: Regex): boolean {
-  const dfa = dfaOf(regex);
-  return dfa.size >= MAX_MATCHING_STATES || dfa.keyCharacters >= MAX_MATCHING_KEY_CHARACTERS;
+  return dfaOf(regex).outgrown();
 }
 
 
@@ -533,6 +532,11 @@ export class LazyDfa {
 
   get size(): number {
     return this.states.length;
+  }
+
+  /** Whether matching has built this machine past its bound (in states, or in the size of their descriptions). */
+  outgrown(): boolean {
+    return this.states.length >= MAX_MATCHING_STATES || this.keyCharacters >= MAX_MATCHING_KEY_CHARACTERS;
   }
 
   /** Whether the text that led to `state` contains a match. */
